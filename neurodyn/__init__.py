@@ -1,0 +1,3 @@
+"""neurodyn: a lab environment for nonlinear neural dynamics."""
+
+__version__ = "0.1.0"
