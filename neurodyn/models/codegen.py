@@ -1,0 +1,168 @@
+"""Generate numba kernels from a :class:`~neurodyn.models.model.Model`'s equations.
+
+Two functions are generated per model, both over structure-of-arrays batches so that a loop over
+the batch index vectorises:
+
+``step(X, P, i, bound) -> bool``
+    advances point ``i`` in place: ``X`` has shape ``(n_state, batch)``, ``P`` has shape
+    ``(n_param, batch)`` in the order of ``model.parameters``. Returns ``True`` while every new
+    state value satisfies ``|value| <= bound`` (``False`` for NaN, inf or a value past the bound).
+``jacobian(X, P, i, J)``
+    writes the analytic Jacobian at point ``i`` into ``J`` (shape ``(n_state, n_state)``,
+    ``J[r, c] = d f_r / d x_c``).
+
+Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import sympy
+from numba import njit
+
+from .model import Model
+from .vecmath import vexp
+
+__all__ = ["CompiledModel", "compile_model", "generated_source"]
+
+_MATH_FUNCTIONS = {
+    sympy.log: "math.log",
+    sympy.sin: "math.sin",
+    sympy.cos: "math.cos",
+    sympy.tan: "math.tan",
+    sympy.tanh: "math.tanh",
+    sympy.sinh: "math.sinh",
+    sympy.cosh: "math.cosh",
+    sympy.atan: "math.atan",
+}
+
+
+class _Printer:
+    """Prints a sympy expression as a numba-compatible Python expression."""
+
+    def __init__(self, names: dict[sympy.Symbol, str]):
+        self.names = names
+
+    def __call__(self, e) -> str:  # noqa: C901 - one branch per node type
+        if e in self.names:
+            return self.names[e]
+        if isinstance(e, sympy.Integer):
+            return f"{int(e)}.0"
+        if isinstance(e, sympy.Rational):
+            return f"({e.p}.0 / {e.q}.0)"
+        if isinstance(e, sympy.Float | sympy.NumberSymbol):
+            return repr(float(e))
+        if e is sympy.true:
+            return "True"
+        if e is sympy.false:
+            return "False"
+        if isinstance(e, sympy.Add):
+            return "(" + " + ".join(self(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Mul):
+            return "(" + " * ".join(self(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Pow):
+            return self._power(e.base, e.exp)
+        if isinstance(e, sympy.exp):
+            return f"vexp({self(e.args[0])})"
+        if isinstance(e, sympy.Abs):
+            return f"abs({self(e.args[0])})"
+        if isinstance(e, sympy.sign):
+            a = self(e.args[0])
+            return f"(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"
+        if e.func in _MATH_FUNCTIONS:
+            return f"{_MATH_FUNCTIONS[e.func]}({self(e.args[0])})"
+        if isinstance(e, sympy.Piecewise):
+            text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
+            for value, condition in reversed(e.args[:-1] if e.args[-1][1] is sympy.true else e.args):
+                text = f"({self(value)} if {self(condition)} else {text})"
+            return text
+        if isinstance(e, sympy.core.relational.Relational):
+            return f"({self(e.lhs)} {e.rel_op} {self(e.rhs)})"
+        if isinstance(e, sympy.And | sympy.Or):
+            op = " & " if isinstance(e, sympy.And) else " | "
+            return "(" + op.join(self(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Not):
+            return f"(not {self(e.args[0])})"
+        raise NotImplementedError(f"cannot generate code for {e!r}")
+
+    def _power(self, base, exponent) -> str:
+        b = self(base)
+        if exponent.is_Integer and 0 < abs(int(exponent)) <= 8:
+            product = "(" + " * ".join([b] * abs(int(exponent))) + ")"
+            return product if exponent > 0 else f"(1.0 / {product})"
+        if exponent == sympy.Rational(1, 2):
+            return f"math.sqrt({b})"
+        if exponent == sympy.Rational(-1, 2):
+            return f"(1.0 / math.sqrt({b}))"
+        return f"({b} ** {self(exponent)})"
+
+
+def _local_names(model: Model) -> dict[sympy.Symbol, str]:
+    names = {model.symbols[n]: f"s_{n}" for n in model.state_names}
+    names.update({model.symbols[n]: f"p_{n}" for n in model.parameter_names})
+    return names
+
+
+def _prologue(model: Model) -> list[str]:
+    lines = [f"    s_{n} = X[{r}, i]" for r, n in enumerate(model.state_names)]
+    lines += [f"    p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
+    return lines
+
+
+def _cse_lines(expressions: list, names: dict) -> tuple[list[str], list[str]]:
+    printer = _Printer(names)
+    replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols("_c"))
+    lines = []
+    for symbol, value in replacements:
+        lines.append(f"    {symbol} = {printer(value)}")
+        names[symbol] = str(symbol)
+    return lines, [printer(e) for e in reduced]
+
+
+def generated_source(model: Model) -> str:
+    """The Python source of the ``step`` and ``jacobian`` functions generated for ``model``."""
+    if model.kind != "map":
+        raise NotImplementedError(f"model {model.name!r}: only maps have a generated step here")
+    names = _local_names(model)
+    lines = ["def step(X, P, i, bound):", *_prologue(model)]
+    cse, values = _cse_lines(list(model.expressions), dict(names))
+    lines += cse
+    lines += [f"    n{r} = {v}" for r, v in enumerate(values)]
+    lines += [f"    X[{r}, i] = n{r}" for r in range(model.n_state)]
+    checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(model.n_state))
+    lines += [f"    return {checks}", ""]
+
+    jac = model.jacobian_expressions
+    entries = [(r, c) for r in range(jac.rows) for c in range(jac.cols) if jac[r, c] != 0]
+    lines += ["def jacobian(X, P, i, J):", *_prologue(model), "    J[:, :] = 0.0"]
+    cse, values = _cse_lines([jac[r, c] for r, c in entries], dict(names))
+    lines += cse
+    lines += [f"    J[{r}, {c}] = {v}" for (r, c), v in zip(entries, values, strict=True)]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """The numba functions generated for a model (see the module docstring for signatures)."""
+
+    model: Model
+    step: object
+    jacobian: object
+    source: str
+
+
+@cache
+def compile_model(model: Model) -> CompiledModel:
+    """Generate and jit-compile ``model``'s step and Jacobian (cached per model definition)."""
+    source = generated_source(model)
+    namespace: dict[str, object] = {"math": math, "vexp": vexp}
+    exec(compile(source, f"<neurodyn model {model.name}>", "exec"), namespace)  # noqa: S102
+    return CompiledModel(
+        model=model,
+        step=njit(inline="always")(namespace["step"]),
+        jacobian=njit(namespace["jacobian"]),
+        source=source,
+    )
