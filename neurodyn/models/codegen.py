@@ -3,10 +3,13 @@
 Two functions are generated per model, both over structure-of-arrays batches so that a loop over
 the batch index vectorises:
 
-``step(X, P, i, bound) -> bool``
-    advances point ``i`` in place: ``X`` has shape ``(n_state, batch)``, ``P`` has shape
-    ``(n_param, batch)`` in the order of ``model.parameters``. Returns ``True`` while every new
-    state value satisfies ``|value| <= bound`` (``False`` for NaN, inf or a value past the bound).
+``advance(X, P, lo, hi, n, bound, ok)``
+    advances points ``lo <= i < hi`` by ``n`` iterations, in place: ``X`` has shape
+    ``(n_state, batch)``, ``P`` has shape ``(n_param, batch)`` in the order of
+    ``model.parameters``. ``ok[i]`` turns False (and stays so) when a new state value is NaN, inf
+    or larger than ``bound`` in magnitude. Rows of the block are taken as 1-D views before a loop
+    counted from zero, which lets LLVM prove the loop free of dependences and negative indices,
+    and vectorise it.
 ``jacobian(X, P, i, J)``
     writes the analytic Jacobian at point ``i`` into ``J`` (shape ``(n_state, n_state)``,
     ``J[r, c] = d f_r / d x_c``).
@@ -106,34 +109,42 @@ def _local_names(model: Model) -> dict[sympy.Symbol, str]:
     return names
 
 
-def _prologue(model: Model) -> list[str]:
-    lines = [f"    s_{n} = X[{r}, i]" for r, n in enumerate(model.state_names)]
-    lines += [f"    p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
+def _prologue(model: Model, indent: str = "    ") -> list[str]:
+    lines = [f"{indent}s_{n} = X[{r}, i]" for r, n in enumerate(model.state_names)]
+    lines += [f"{indent}p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
     return lines
 
 
-def _cse_lines(expressions: list, names: dict) -> tuple[list[str], list[str]]:
+def _cse_lines(
+    expressions: list, names: dict, indent: str = "    "
+) -> tuple[list[str], list[str]]:
     printer = _Printer(names)
     replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols("_c"))
     lines = []
     for symbol, value in replacements:
-        lines.append(f"    {symbol} = {printer(value)}")
+        lines.append(f"{indent}{symbol} = {printer(value)}")
         names[symbol] = str(symbol)
     return lines, [printer(e) for e in reduced]
 
 
 def generated_source(model: Model) -> str:
-    """The Python source of the ``step`` and ``jacobian`` functions generated for ``model``."""
+    """The Python source of the ``advance`` and ``jacobian`` functions generated for ``model``."""
     if model.kind != "map":
         raise NotImplementedError(f"model {model.name!r}: only maps have a generated step here")
     names = _local_names(model)
-    lines = ["def step(X, P, i, bound):", *_prologue(model)]
-    cse, values = _cse_lines(list(model.expressions), dict(names))
+    body = " " * 12
+    lines = ["def advance(X, P, lo, hi, n, bound, ok):"]
+    lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(model.n_state)]
+    lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
+    lines += ["    okb = ok[lo:hi]", "    for _ in range(n):", "        for i in range(hi - lo):"]
+    lines += [line.replace("X[", "X").replace("P[", "P").replace(", i]", "[i]")
+              for line in _prologue(model, body)]
+    cse, values = _cse_lines(list(model.expressions), dict(names), body)
     lines += cse
-    lines += [f"    n{r} = {v}" for r, v in enumerate(values)]
-    lines += [f"    X[{r}, i] = n{r}" for r in range(model.n_state)]
+    lines += [f"{body}n{r} = {v}" for r, v in enumerate(values)]
+    lines += [f"{body}X{r}[i] = n{r}" for r in range(model.n_state)]
     checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(model.n_state))
-    lines += [f"    return {checks}", ""]
+    lines += [f"{body}okb[i] = okb[i] & {checks}", ""]
 
     jac = model.jacobian_expressions
     entries = [(r, c) for r in range(jac.rows) for c in range(jac.cols) if jac[r, c] != 0]
@@ -149,20 +160,24 @@ class CompiledModel:
     """The numba functions generated for a model (see the module docstring for signatures)."""
 
     model: Model
-    step: object
+    advance: object
     jacobian: object
     source: str
 
 
 @cache
 def compile_model(model: Model) -> CompiledModel:
-    """Generate and jit-compile ``model``'s step and Jacobian (cached per model definition)."""
+    """Generate and jit-compile ``model``'s step and Jacobian (cached per model definition).
+
+    The generated text comes from sympy trees built by the restricted grammar of
+    :mod:`.expressions`, never from user text directly.
+    """
     source = generated_source(model)
     namespace: dict[str, object] = {"math": math, "vexp": vexp}
     exec(compile(source, f"<neurodyn model {model.name}>", "exec"), namespace)  # noqa: S102
     return CompiledModel(
         model=model,
-        step=njit(inline="always")(namespace["step"]),
+        advance=njit(namespace["advance"]),
         jacobian=njit(namespace["jacobian"]),
         source=source,
     )

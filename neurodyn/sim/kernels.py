@@ -1,0 +1,117 @@
+"""The batched iteration kernel, written once for every model (maps and networks of maps).
+
+Layout: states ``X`` have shape ``(n_state, batch)`` and parameters ``P`` shape
+``(n_param, batch)`` (structure of arrays), so the innermost loop runs over batch points and
+vectorises. The batch is cut into blocks of :data:`BLOCK` points that stay in cache for the whole
+run; blocks are distributed over threads with ``prange``. Each point's arithmetic is independent
+of every other point's and no fast-math flag is used, so the numbers do not depend on the block,
+the chunk or the thread a point lands in.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["BLOCK", "Outputs", "Schedule", "iterate_kernel"]
+
+BLOCK = 512
+
+
+class Schedule(NamedTuple):
+    """What to run and record (all counts in iterations).
+
+    ``transient`` iterations are discarded; then ``steps`` iterations are run, over which the
+    reducers (min, max, sum) are taken. The states after the last ``keep`` multiples of ``every``
+    counted back from the end are kept. Distinct values of state variable ``distinct_variable``
+    are counted over the last ``distinct_window`` iterations, up to ``max_distinct`` (a count of
+    ``max_distinct + 1`` means "more"); two values are the same when they differ by at most
+    ``distinct_tol * max(1, |value|)``.
+    """
+
+    transient: int
+    steps: int
+    every: int
+    keep: int
+    distinct_window: int
+    distinct_variable: int
+    max_distinct: int
+    distinct_tol: float
+    bound: float
+
+
+class Outputs(NamedTuple):
+    """Arrays the kernel fills: ``kept`` (keep, n_state, batch); ``minimum``, ``maximum``,
+    ``total`` (n_state, batch); ``distinct_values`` (max_distinct, batch); ``distinct_count``
+    and ``ok`` (batch,). ``ok`` turns False for good once a state value is non-finite or past the
+    bound."""
+
+    kept: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+    total: np.ndarray
+    distinct_values: np.ndarray
+    distinct_count: np.ndarray
+    ok: np.ndarray
+
+
+@cache
+def iterate_kernel(advance):
+    """The parallel kernel ``kernel(X, P, schedule, *outputs)`` for a generated ``advance``.
+
+    The output arrays are passed one by one (in the order of :class:`Outputs`): numba's parallel
+    loops do not write through arrays held in a namedtuple.
+    """
+
+    @njit(inline="always")
+    def count_distinct(X, lo, hi, s, values, count):
+        for i in range(lo, hi):
+            value = X[s.distinct_variable, i]
+            n = count[i]
+            if n > s.max_distinct:
+                continue
+            found = False
+            for j in range(min(n, s.max_distinct)):
+                known = values[j, i]
+                if abs(value - known) <= s.distinct_tol * max(1.0, abs(known)):
+                    found = True
+                    break
+            if not found:
+                if n < s.max_distinct:
+                    values[n, i] = value
+                count[i] = n + 1
+
+    @njit(parallel=True)
+    def kernel(X, P, s, kept, minimum, maximum, total, distinct_values, distinct_count, ok):
+        n_state, batch = X.shape
+        n_blocks = (batch + BLOCK - 1) // BLOCK
+        for b in prange(n_blocks):
+            lo = b * BLOCK
+            hi = min(lo + BLOCK, batch)
+            advance(X, P, lo, hi, s.transient, s.bound, ok)
+            for v in range(n_state):
+                for i in range(lo, hi):
+                    minimum[v, i] = np.inf
+                    maximum[v, i] = -np.inf
+                    total[v, i] = 0.0
+            for t in range(1, s.steps + 1):
+                advance(X, P, lo, hi, 1, s.bound, ok)
+                for v in range(n_state):
+                    for i in range(lo, hi):
+                        value = X[v, i]
+                        minimum[v, i] = min(minimum[v, i], value)
+                        maximum[v, i] = max(maximum[v, i], value)
+                        total[v, i] += value
+                back = s.steps - t
+                if back % s.every == 0 and back // s.every < s.keep:
+                    slot = s.keep - 1 - back // s.every
+                    for v in range(n_state):
+                        for i in range(lo, hi):
+                            kept[slot, v, i] = X[v, i]
+                if back < s.distinct_window:
+                    count_distinct(X, lo, hi, s, distinct_values, distinct_count)
+
+    return kernel
