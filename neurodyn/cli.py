@@ -1,0 +1,118 @@
+"""The ``neurodyn`` command: list models, run sweeps into Zarr, summarise stores.
+
+Bad input (unknown model or parameter, value out of range, malformed sweep) exits with code 2
+and a message naming the problem; nothing is written at the output path then.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .models import ExpressionError, ModelError, get_model, list_models
+from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(package_name="neurodyn")
+def main() -> None:
+    """neurodyn: simulate and analyse nonlinear neural dynamics."""
+
+
+@main.command("models")
+@click.argument("name", required=False)
+def models_command(name: str | None) -> None:
+    """List the available models, or describe model NAME (equations, parameters, source)."""
+    if name:
+        click.echo(_model(name).describe())
+        return
+    for model_name in list_models():
+        model = get_model(model_name)
+        click.echo(f"{model_name:<20} {model.kind:<5} {model.description}")
+
+
+@main.command("simulate")
+@click.argument("model_name", metavar="MODEL")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter.")
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    metavar="NAME=START:STOP:NUM",
+    help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
+)
+@click.option("--steps", type=click.IntRange(min=1), default=10000, show_default=True)
+@click.option("--transient", type=click.IntRange(min=0), default=None, help="Default: steps-keep.")
+@click.option("--keep", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--initial-conditions", "n_initial", type=click.IntRange(min=1), default=1)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: all cores.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Zarr store.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def simulate_command(
+    model_name: str,
+    settings: tuple[str, ...],
+    sweeps: tuple[str, ...],
+    steps: int,
+    transient: int | None,
+    keep: int,
+    every: int,
+    n_initial: int,
+    seed: int,
+    threads: int | None,
+    out: Path,
+    progress: bool,
+) -> None:
+    """Iterate MODEL over a parameter grid and write the result to a Zarr store."""
+    from .store import write_dataset
+
+    model = _model(model_name)
+    try:
+        fixed = dict(parse_assignment(s) for s in settings)
+        axes = dict(parse_axis(s) for s in sweeps)
+        for name in [*fixed, *axes]:
+            model.parameter(name)
+        if len(axes) != len(sweeps):
+            raise SweepSpecError("the same parameter is swept twice")
+        ds = sweep(
+            model,
+            axes,
+            fixed,
+            steps=steps,
+            transient=transient,
+            keep=keep,
+            every=every,
+            n_initial=n_initial,
+            seed=seed,
+            threads=threads,
+            chunk_size=4096,
+            progress=progress,
+        )
+    except (ModelError, ExpressionError, ValueError) as err:
+        raise click.UsageError(str(err)) from None
+    n_diverged = int(ds["diverged"].sum())
+    path = write_dataset(ds, out)
+    click.echo(f"wrote {path} ({ds['diverged'].size} runs, {n_diverged} diverged)")
+
+
+@main.command("info")
+@click.argument("store", type=click.Path(path_type=Path))
+def info_command(store: Path) -> None:
+    """Summarise a result STORE: dimensions, variables, model, provenance."""
+    from .store import store_info
+
+    try:
+        click.echo(store_info(store))
+    except (FileNotFoundError, ValueError) as err:
+        raise click.UsageError(str(err)) from None
+
+
+def _model(name: str):
+    try:
+        return get_model(name)
+    except ModelError as err:
+        raise click.UsageError(str(err)) from None

@@ -1,0 +1,77 @@
+"""Parameter grids: parse sweep specifications and lay a grid out as a batch."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from ..models import Model, ModelError
+
+__all__ = ["SweepSpecError", "grid_batch", "parse_assignment", "parse_axis"]
+
+
+class SweepSpecError(ValueError):
+    """A malformed ``name=value`` or ``name=start:stop:num`` specification."""
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def parse_assignment(text: str) -> tuple[str, float]:
+    """Parse ``name=value`` (as given to ``--set``)."""
+    match = re.fullmatch(rf"\s*([A-Za-z_]\w*)\s*=\s*({_NUMBER})\s*", text)
+    if not match:
+        raise SweepSpecError(f"malformed setting {text!r}: expected name=value, e.g. k=0.03")
+    return match.group(1), float(match.group(2))
+
+
+def parse_axis(text: str) -> tuple[str, np.ndarray]:
+    """Parse a sweep axis: ``name=start:stop:num`` (inclusive, evenly spaced) or ``name=v1,v2,...``.
+
+    >>> parse_axis("b=0.1:0.7:7")[1]
+    array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    """
+    match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*=\s*(.+?)\s*", text)
+    if not match:
+        raise SweepSpecError(f"malformed sweep {text!r}: expected name=start:stop:num or name=v1,v2")
+    name, body = match.groups()
+    range_match = re.fullmatch(rf"({_NUMBER}):({_NUMBER}):(\d+)", body.replace(" ", ""))
+    if range_match:
+        start, stop, num = float(range_match[1]), float(range_match[2]), int(range_match[3])
+        if num < 1:
+            raise SweepSpecError(f"sweep {text!r}: the number of values must be at least 1")
+        return name, np.linspace(start, stop, num)
+    items = body.replace(" ", "").split(",")
+    if all(re.fullmatch(_NUMBER, item) for item in items):
+        return name, np.array([float(item) for item in items])
+    raise SweepSpecError(f"malformed sweep {text!r}: expected name=start:stop:num or name=v1,v2")
+
+
+def grid_batch(
+    model: Model, axes: dict[str, np.ndarray], fixed: dict[str, float], n_initial: int
+) -> np.ndarray:
+    """The parameter array ``(n_param, n_points * n_initial)`` of a full grid over ``axes``.
+
+    Points are laid out in C order over the axes (the last axis fastest), and each point is
+    repeated for its ``n_initial`` initial states (the initial-state index fastest). Every value is
+    checked against the parameter's range; a parameter may not be both swept and fixed.
+    """
+    both = set(axes) & set(fixed)
+    if both:
+        raise ModelError(f"parameter(s) {', '.join(sorted(both))} both swept and fixed")
+    for name, values in axes.items():
+        if np.ndim(values) != 1 or len(values) == 0:
+            raise SweepSpecError(f"sweep axis {name!r} must be a non-empty 1-D list of values")
+    resolved = model.resolve_parameters({**fixed, **axes})
+    mesh = np.meshgrid(*[np.asarray(v, dtype=np.float64) for v in axes.values()], indexing="ij")
+    n_points = math.prod(len(v) for v in axes.values())
+    rows = []
+    for name in model.parameter_names:
+        if name in axes:
+            column = mesh[list(axes).index(name)].reshape(-1)
+        else:
+            column = np.full(n_points, resolved[name], dtype=np.float64)
+        rows.append(np.repeat(column, n_initial))
+    return np.array(rows, dtype=np.float64).reshape(len(model.parameters), n_points * n_initial)

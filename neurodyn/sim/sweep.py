@@ -1,0 +1,168 @@
+"""Parameter sweeps of map models (and networks of maps) into labelled xarray Datasets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..models import Model
+from ..provenance import provenance
+from .batch import iterate_batch
+from .grid import grid_batch
+
+__all__ = ["initial_states", "sweep"]
+
+
+def initial_states(
+    model: Model, n_initial: int = 1, seed: int = 0, initial: np.ndarray | None = None
+) -> np.ndarray:
+    """Initial states, shape ``(n_initial, n_state)``, the same for every parameter point.
+
+    ``initial`` given: used as is. Otherwise one initial state is the model's default state, and
+    several are drawn uniformly from each state variable's box with ``numpy.random.default_rng(
+    seed)`` -- so they do not depend on how a sweep is split into chunks or jobs.
+    """
+    if initial is not None:
+        states = np.atleast_2d(np.asarray(initial, dtype=np.float64))
+        if states.shape[1] != model.n_state or not np.all(np.isfinite(states)):
+            raise ValueError(
+                f"initial states must be finite with {model.n_state} columns "
+                f"({', '.join(model.state_names)}), got shape {states.shape}"
+            )
+        return states
+    if n_initial < 1:
+        raise ValueError(f"n_initial must be at least 1, not {n_initial}")
+    if n_initial == 1:
+        return model.initial_state()[None, :]
+    rng = np.random.default_rng(seed)
+    low = np.array([v.low for v in model.state])
+    high = np.array([v.high for v in model.state])
+    return rng.uniform(low, high, size=(n_initial, model.n_state))
+
+
+def sweep(
+    model: Model,
+    axes: dict[str, np.ndarray],
+    fixed: dict[str, float] | None = None,
+    *,
+    steps: int,
+    transient: int | None = None,
+    keep: int = 0,
+    every: int = 1,
+    n_initial: int = 1,
+    initial: np.ndarray | None = None,
+    seed: int = 0,
+    distinct_window: int | None = None,
+    distinct_tol: float = 1e-6,
+    max_distinct: int = 64,
+    bound: float | None = None,
+    threads: int | None = None,
+    chunk_size: int = 65536,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Iterate ``model`` on the full grid over ``axes`` (with ``fixed`` values for the rest).
+
+    ``steps`` is the total number of iterations from each initial state. The first ``transient``
+    are discarded (default: all but the kept ones, ``steps - keep * every``, or half of ``steps``
+    when nothing is kept); min, max and mean are taken over the rest, and the last ``keep``
+    states at stride ``every`` are kept. Distinct values of the first state variable are counted
+    over the last ``distinct_window`` iterations (default: ``min(512, steps - transient)``).
+
+    Returns a Dataset with one coordinate per swept parameter, ``ic`` (initial state index) and
+    ``iteration`` (of the kept states), and variables ``<v>`` (kept states), ``<v>_min``,
+    ``<v>_max``, ``<v>_mean``, ``<v>_final``, ``<v>_initial``, ``distinct`` and ``diverged``.
+    """
+    fixed = dict(fixed or {})
+    if transient is None:
+        transient = steps - keep * every if keep else steps // 2
+    if not 0 <= transient <= steps:
+        raise ValueError(f"transient={transient} must lie between 0 and steps={steps}")
+    recorded = steps - transient
+    if distinct_window is None:
+        distinct_window = min(512, recorded)
+    ics = initial_states(model, n_initial, seed, initial)
+    n_ic = ics.shape[0]
+    axes = {name: np.asarray(values, dtype=np.float64) for name, values in axes.items()}
+    P = grid_batch(model, axes, fixed, n_ic)
+    n_points = P.shape[1] // n_ic
+    X = np.tile(ics.T, (1, n_points))
+    result = iterate_batch(
+        model,
+        X,
+        P,
+        steps=recorded,
+        transient=transient,
+        every=every,
+        keep=keep,
+        distinct_window=distinct_window,
+        max_distinct=max_distinct,
+        distinct_tol=distinct_tol,
+        bound=bound,
+        threads=threads,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
+    grid_shape = (*(len(v) for v in axes.values()), n_ic)
+    dims = (*axes, "ic")
+    data_vars: dict[str, tuple] = {}
+    for r, name in enumerate(model.state_names):
+        if keep:
+            kept = result.kept[:, r, :].T.reshape(*grid_shape, keep)
+            data_vars[name] = ((*dims, "iteration"), kept, {"long_name": f"{name} (kept states)"})
+        for stat, array in (
+            ("min", result.minimum),
+            ("max", result.maximum),
+            ("mean", result.mean),
+        ):
+            data_vars[f"{name}_{stat}"] = (
+                dims,
+                array[r].reshape(grid_shape),
+                {"long_name": f"{stat} of {name} over iterations {transient + 1}..{steps}"},
+            )
+        data_vars[f"{name}_final"] = (dims, result.final[r].reshape(grid_shape))
+        data_vars[f"{name}_initial"] = (("ic",), ics[:, r])
+    data_vars["distinct"] = (
+        dims,
+        result.distinct.reshape(grid_shape),
+        {
+            "long_name": f"number of distinct values of {model.state_names[0]}",
+            "window": distinct_window,
+            "tolerance": distinct_tol,
+            "convention": "values within tolerance*max(1,|v|) count once; "
+            f"{max_distinct + 1} means more than {max_distinct}; -1 for diverged points",
+        },
+    )
+    data_vars["diverged"] = (
+        dims,
+        result.diverged.reshape(grid_shape),
+        {"long_name": "state became non-finite or left [-bound, bound]; its values are NaN"},
+    )
+    coords = {name: (name, values, _parameter_attrs(model, name)) for name, values in axes.items()}
+    coords["ic"] = ("ic", np.arange(n_ic))
+    if keep:
+        coords["iteration"] = ("iteration", result.kept_iterations)
+    resolved = model.resolve_parameters(fixed)
+    attrs = {
+        "model": model.name,
+        "model_kind": model.kind,
+        "model_source": model.source,
+        "equations": json.dumps(dict(zip(model.state_names, model.equations, strict=True))),
+        "fixed_parameters": json.dumps({k: v for k, v in resolved.items() if k not in axes}),
+        "swept_parameters": json.dumps(list(axes)),
+        "seed": seed,
+        "steps": steps,
+        "transient": transient,
+        "keep": keep,
+        "every": every,
+        "bound": result.schedule.bound,
+        "time_unit": "iteration",
+        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+    }
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _parameter_attrs(model: Model, name: str) -> dict[str, object]:
+    p = model.parameter(name)
+    return {"units": p.unit, "long_name": p.description or name, "valid_range": [p.low, p.high]}
