@@ -1,0 +1,91 @@
+"""Lyapunov spectra of maps against published values and exact identities (ANCHORS.md)."""
+
+import numpy as np
+import pytest
+
+from neurodyn.analysis.lyapunov import kaplan_yorke_dimension, lyapunov_spectrum
+from neurodyn.models import get_model
+
+
+def _spectrum(name, initial, params, **options):
+    model = get_model(name)
+    batch = initial.shape[1]
+    P = np.tile(np.asarray(params, dtype=float)[:, None], (1, batch))
+    return lyapunov_spectrum(model, initial, P, **options)
+
+
+def test_henon_spectrum():
+    """Henon a=1.4, b=0.3: lambda1 ~ 0.419 (Sprott); lambda1 + lambda2 = ln 0.3 (det J = -b)."""
+    initial = np.array([[0.1, 0.0, -0.1, 0.2], [0.1, 0.05, 0.0, -0.1]])
+    result = _spectrum("henon", initial, [1.4, 0.3], steps=200_000, transient=1000)
+    np.testing.assert_allclose(result.exponents.sum(axis=0), np.log(0.3), rtol=0, atol=1e-10)
+    assert result.exponents[0].mean() == pytest.approx(0.419, abs=0.003)
+    assert np.all(result.stderr[0] < 0.003)
+    assert kaplan_yorke_dimension(result.exponents).mean() == pytest.approx(1.26, abs=0.01)
+
+
+def test_logistic_r4_is_ln2():
+    """Logistic map at r = 4: lambda = ln 2 per iteration (conjugacy with the tent map)."""
+    initial = np.random.default_rng(0).uniform(0.05, 0.95, (1, 64))
+    result = _spectrum("logistic", initial, [4.0], steps=100_000, transient=100)
+    assert result.unit == "per iteration"
+    assert result.exponents.mean() == pytest.approx(np.log(2), abs=1e-3)
+
+
+def test_stable_cycle_has_negative_exponent_equal_to_its_multiplier():
+    """Logistic r = 3.2: period-2 cycle with multiplier r^2 (1 - 2x1)(1 - 2x2) = 4 + 2r - r^2,
+    so lambda = ln|4 + 2r - r^2| / 2 exactly."""
+    r = 3.2
+    result = _spectrum("logistic", np.array([[0.3]]), [r], steps=20_000, transient=2000)
+    assert result.exponents[0, 0] == pytest.approx(np.log(abs(4 + 2 * r - r * r)) / 2, abs=1e-9)
+
+
+def test_delayed_logistic_below_neimark_sacker():
+    """Delayed logistic map, r < 2: the fixed point x* = 1 - 1/r attracts with complex
+    multipliers of modulus sqrt(r - 1), so both exponents equal ln(r - 1) / 2. Their sum is
+    ln|det J| = ln(r - 1) exactly; each one alone converges as 1/N under the rotation."""
+    r = 1.8
+    result = _spectrum("delayed_logistic", np.array([[0.4], [0.4]]), [r], steps=20_000)
+    np.testing.assert_allclose(result.exponents[:, 0], np.log(r - 1) / 2, atol=1e-4)
+    assert result.exponents[:, 0].sum() == pytest.approx(np.log(r - 1), abs=1e-12)
+
+
+def test_chialvo_sum_equals_mean_log_determinant():
+    """Sum of exponents = time average of ln|det J| along the orbit (QR identity), checked with
+    the analytic determinant of the Chialvo Jacobian: det J = a x e^{y-x}(2 - x) + b x^2 e^{y-x}."""
+    from neurodyn.sim import iterate_batch
+
+    model = get_model("chialvo")
+    a, b, c, k = 0.89, 0.18, 0.28, 0.03
+    P = np.array([[a], [b], [c], [k]])
+    X0 = np.array([[0.5], [0.5]])
+    steps, transient = 20_000, 500
+    result = lyapunov_spectrum(model, X0, P, steps=steps, transient=transient, segments=1)
+    orbit = iterate_batch(model, X0, P, steps=steps, transient=transient - 1, keep=steps)
+    x, y = orbit.kept[:, 0, 0], orbit.kept[:, 1, 0]
+    e = np.exp(y - x)
+    det = a * x * e * (2 - x) + b * x * x * e
+    assert result.exponents.sum() == pytest.approx(np.mean(np.log(np.abs(det))), abs=1e-9)
+
+
+def test_kaplan_yorke_dimension():
+    np.testing.assert_allclose(
+        kaplan_yorke_dimension(np.array([[0.906, 0.5, -0.1], [0.0, -0.6, -0.2], [-14.572, -1, -1]])),
+        [2 + 0.906 / 14.572, 1 + 0.5 / 0.6, 0.0],
+    )
+
+
+def test_diverged_points_are_nan_and_others_unaffected():
+    initial = np.array([[0.1, 5.0], [0.1, 5.0]])
+    result = _spectrum("henon", initial, [1.4, 0.3], steps=1000, transient=10)
+    alone = _spectrum("henon", initial[:, :1], [1.4, 0.3], steps=1000, transient=10)
+    np.testing.assert_array_equal(result.diverged, [False, True])
+    assert np.isnan(result.exponents[:, 1]).all()
+    np.testing.assert_array_equal(result.exponents[:, :1], alone.exponents)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_exponents"):
+        _spectrum("henon", np.zeros((2, 1)), [1.4, 0.3], steps=10, n_exponents=3)
+    with pytest.raises(ValueError, match="segments"):
+        _spectrum("henon", np.zeros((2, 1)), [1.4, 0.3], steps=5, segments=10)
