@@ -70,7 +70,9 @@ def test_chialvo_sum_equals_mean_log_determinant():
 
 def test_kaplan_yorke_dimension():
     np.testing.assert_allclose(
-        kaplan_yorke_dimension(np.array([[0.906, 0.5, -0.1], [0.0, -0.6, -0.2], [-14.572, -1, -1]])),
+        kaplan_yorke_dimension(
+            np.array([[0.906, 0.5, -0.1], [0.0, -0.6, -0.2], [-14.572, -1, -1]])
+        ),
         [2 + 0.906 / 14.572, 1 + 0.5 / 0.6, 0.0],
     )
 
@@ -89,3 +91,41 @@ def test_bad_arguments():
         _spectrum("henon", np.zeros((2, 1)), [1.4, 0.3], steps=10, n_exponents=3)
     with pytest.raises(ValueError, match="segments"):
         _spectrum("henon", np.zeros((2, 1)), [1.4, 0.3], steps=5, segments=10)
+
+
+def test_lorenz63_spectrum():
+    """Lorenz-63 at (10, 28, 8/3): lambda1 = 0.906 within 2 % (Sprott); the sum equals the trace
+    -(sigma + 1 + beta) to 1e-3 (the RK4 step's log-determinant differs by O(dt^4))."""
+    model = get_model("lorenz63")
+    P = np.array([[10.0], [28.0], [8.0 / 3.0], [0.01]])
+    result = lyapunov_spectrum(model, np.ones((3, 1)), P, steps=200_000, transient=2000)
+    assert result.unit == "per unit time"
+    assert result.exponents[0, 0] == pytest.approx(0.906, rel=0.02)
+    assert abs(result.exponents[1, 0]) < 0.01
+    assert result.exponents[:, 0].sum() == pytest.approx(-(10 + 1 + 8 / 3), abs=1e-3)
+
+
+def test_flow_step_jacobian_equals_finite_differences():
+    """The integrator-step Jacobian of a flow equals finite differences of the generated step."""
+    from neurodyn.models import compile_model
+
+    model = get_model("lorenz63")
+    compiled = compile_model(model)
+    rng = np.random.default_rng(4)
+    for integrator in ("euler", "heun", "rk4"):
+        from dataclasses import replace
+
+        m = replace(model, integrator=integrator)
+        compiled = compile_model(m)
+        X = rng.uniform(-10, 10, (3, 1))
+        P = np.array([[10.0], [28.0], [8.0 / 3.0], [0.02]])
+        J = np.empty((3, 3))
+        compiled.jacobian(X, P, 0, J)
+        fd = np.empty((3, 3))
+        ok = np.ones(2, dtype=np.bool_)
+        for c in range(3):
+            pair = np.tile(X, (1, 2))
+            pair[c] += [1e-6, -1e-6]
+            compiled.advance(pair, np.tile(P, (1, 2)), 0, 2, 1, 1e300, ok)
+            fd[:, c] = (pair[:, 0] - pair[:, 1]) / 2e-6
+        np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-6)

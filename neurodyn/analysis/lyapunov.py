@@ -3,7 +3,9 @@
 For maps (and networks of maps) the tangent vectors are advanced with the Jacobian generated from
 the model's equations, ``Q <- J(x_n) Q``, re-orthonormalised every iteration by modified
 Gram-Schmidt, and the logarithms of the diagonal of R are accumulated (Benettin et al. 1980;
-Shimada & Nagashima 1979). Exponents are **per iteration** for maps.
+Shimada & Nagashima 1979). Exponents are **per iteration** for maps. For flows ``J`` is the
+Jacobian of one integrator step (tangent dynamics through the same integrator as the
+trajectory) and exponents are **per unit time**.
 
 Convergence: the recorded iterations are split into ``segments`` equal parts; each part gives an
 estimate, and ``stderr`` is their standard deviation over sqrt(segments). The exponents
@@ -18,7 +20,7 @@ from functools import cache
 import numpy as np
 from numba import njit, prange
 
-from ..models import Model, ModelError, compile_model
+from ..models import Model, compile_model
 from ..sim.batch import thread_count
 from ..sim.kernels import BLOCK
 
@@ -103,10 +105,9 @@ def lyapunov_spectrum(
 ) -> LyapunovResult:
     """Lyapunov spectrum of ``model`` for each column of ``initial`` (n_state, batch) and
     ``parameters`` (n_param, batch): ``transient`` iterations discarded, then ``steps``
-    iterations (rounded down to a multiple of ``segments``) averaged. Per iteration.
+    iterations (rounded down to a multiple of ``segments``) averaged. Per iteration for maps;
+    per unit time for flows (the per-step values divided by the point's ``dt``).
     """
-    if model.kind != "map":
-        raise ModelError(f"model {model.name!r} is a {model.kind}; this computes spectra of maps")
     n = model.n_state
     m = n if n_exponents is None else int(n_exponents)
     if not 1 <= m <= n:
@@ -140,6 +141,8 @@ def lyapunov_spectrum(
             ok,
         )
     per_segment = log_r / segment_length
+    if model.kind == "flow":
+        per_segment /= P[model.parameter_names.index("dt")]
     per_segment[:, :, ~ok] = np.nan
     exponents = per_segment.mean(axis=0)
     stderr = per_segment.std(axis=0, ddof=1) / np.sqrt(segments) if segments > 1 else np.nan
@@ -150,7 +153,7 @@ def lyapunov_spectrum(
         stderr=take(np.broadcast_to(stderr, exponents.shape), order, axis=0),
         segments=take(per_segment, order[None], axis=1),
         diverged=~ok,
-        unit="per iteration",
+        unit="per iteration" if model.kind == "map" else "per unit time",
     )
 
 

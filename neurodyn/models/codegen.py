@@ -1,7 +1,7 @@
 """Generate numba kernels from a :class:`~neurodyn.models.model.Model`'s equations.
 
-Two functions are generated per model, both over structure-of-arrays batches so that a loop over
-the batch index vectorises:
+Generated per model (``X``, ``P`` are structure-of-arrays batches so that loops over the batch
+index vectorise):
 
 ``advance(X, P, lo, hi, n, bound, ok)``
     advances points ``lo <= i < hi`` by ``n`` iterations, in place: ``X`` has shape
@@ -10,9 +10,15 @@ the batch index vectorises:
     or larger than ``bound`` in magnitude. Rows of the block are taken as 1-D views before a loop
     counted from zero, which lets LLVM prove the loop free of dependences and negative indices,
     and vectorise it.
+    For a flow, one iteration is one step of the model's explicit Runge-Kutta integrator
+    (:mod:`.integrators`) with the time step in the parameter ``dt``.
+``evaluate(S, P, i, OUT)`` / ``evaluate_jacobian(S, P, i, OUT)``
+    the equations (next state of a map, derivative of a flow) and their analytic Jacobian at the
+    1-D state ``S`` with the parameters of point ``i``.
 ``jacobian(X, P, i, J)``
-    writes the analytic Jacobian at point ``i`` into ``J`` (shape ``(n_state, n_state)``,
-    ``J[r, c] = d f_r / d x_c``).
+    the Jacobian of one iteration at point ``i`` (``J[r, c] = d x'_r / d x_c``): for a map the
+    analytic Jacobian of its equations, for a flow the Jacobian of the integrator step (the
+    tangent dynamics through the same integrator as the trajectory).
 
 Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`.
 """
@@ -27,6 +33,7 @@ import sympy
 from numba import njit
 
 from .model import Model
+from .integrators import TABLEAUS, Tableau, map_jacobian, runge_kutta_jacobian
 from .vecmath import vexp
 
 __all__ = ["CompiledModel", "compile_model", "generated_source"]
@@ -79,7 +86,9 @@ class _Printer:
             return f"{_MATH_FUNCTIONS[e.func]}({self(e.args[0])})"
         if isinstance(e, sympy.Piecewise):
             text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
-            for value, condition in reversed(e.args[:-1] if e.args[-1][1] is sympy.true else e.args):
+            for value, condition in reversed(
+                e.args[:-1] if e.args[-1][1] is sympy.true else e.args
+            ):
                 text = f"({self(value)} if {self(condition)} else {text})"
             return text
         if isinstance(e, sympy.core.relational.Relational):
@@ -103,23 +112,19 @@ class _Printer:
         return f"({b} ** {self(exponent)})"
 
 
-def _local_names(model: Model) -> dict[sympy.Symbol, str]:
-    names = {model.symbols[n]: f"s_{n}" for n in model.state_names}
+def _local_names(model: Model, state_prefix: str = "s_") -> dict[sympy.Symbol, str]:
+    names = {model.symbols[n]: f"{state_prefix}{n}" for n in model.state_names}
     names.update({model.symbols[n]: f"p_{n}" for n in model.parameter_names})
     return names
 
 
-def _prologue(model: Model, indent: str = "    ") -> list[str]:
-    lines = [f"{indent}s_{n} = X[{r}, i]" for r, n in enumerate(model.state_names)]
-    lines += [f"{indent}p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
-    return lines
-
-
 def _cse_lines(
-    expressions: list, names: dict, indent: str = "    "
+    expressions: list, names: dict, indent: str, tag: str = ""
 ) -> tuple[list[str], list[str]]:
+    """Assignment lines for common subexpressions, and the printed reduced expressions."""
+    names = dict(names)
     printer = _Printer(names)
-    replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols("_c"))
+    replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols(f"_c{tag}"))
     lines = []
     for symbol, value in replacements:
         lines.append(f"{indent}{symbol} = {printer(value)}")
@@ -127,32 +132,70 @@ def _cse_lines(
     return lines, [printer(e) for e in reduced]
 
 
+def _point_function(model: Model, name: str, expressions: list, target: str) -> list[str]:
+    """``name(S, P, i, OUT)``: ``expressions`` at the 1-D state ``S`` and parameters ``P[:, i]``."""
+    lines = [f"def {name}(S, P, i, OUT):"]
+    lines += [f"    s_{n} = S[{r}]" for r, n in enumerate(model.state_names)]
+    lines += [f"    p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
+    if target == "matrix":
+        n = model.n_state
+        entries = [(r, c) for r in range(n) for c in range(n) if expressions[r * n + c] != 0]
+        lines.append("    OUT[:, :] = 0.0")
+        cse, values = _cse_lines(
+            [expressions[r * n + c] for r, c in entries], _local_names(model), "    "
+        )
+        lines += cse
+        lines += [f"    OUT[{r}, {c}] = {v}" for (r, c), v in zip(entries, values, strict=True)]
+    else:
+        cse, values = _cse_lines(expressions, _local_names(model), "    ")
+        lines += cse
+        lines += [f"    OUT[{r}] = {v}" for r, v in enumerate(values)]
+    return [*lines, ""]
+
+
+def _stage_lines(model: Model, tableau: Tableau, body: str) -> list[str]:
+    """Lines computing ``n<r>``, the state after one explicit Runge-Kutta step of a flow."""
+    lines = []
+    for j in range(len(tableau.b)):
+        prefix = "s_"
+        if j > 0:
+            prefix = f"u{j}_"
+            for r, n in enumerate(model.state_names):
+                terms = [f"{a!r} * k{l}_{r}" for l, a in enumerate(tableau.a[j]) if a != 0.0]
+                lines.append(f"{body}{prefix}{n} = s_{n} + p_dt * ({' + '.join(terms)})")
+        cse, values = _cse_lines(
+            list(model.expressions), _local_names(model, prefix), body, tag=f"{j}_"
+        )
+        lines += cse
+        lines += [f"{body}k{j}_{r} = {v}" for r, v in enumerate(values)]
+    for r, n in enumerate(model.state_names):
+        terms = [f"{b!r} * k{j}_{r}" for j, b in enumerate(tableau.b) if b != 0.0]
+        lines.append(f"{body}n{r} = s_{n} + p_dt * ({' + '.join(terms)})")
+    return lines
+
+
 def generated_source(model: Model) -> str:
-    """The Python source of the ``advance`` and ``jacobian`` functions generated for ``model``."""
-    if model.kind != "map":
-        raise NotImplementedError(f"model {model.name!r}: only maps have a generated step here")
-    names = _local_names(model)
+    """The Python source of the functions generated for ``model`` (see the module docstring)."""
     body = " " * 12
     lines = ["def advance(X, P, lo, hi, n, bound, ok):"]
     lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(model.n_state)]
     lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
     lines += ["    okb = ok[lo:hi]", "    for _ in range(n):", "        for i in range(hi - lo):"]
-    lines += [line.replace("X[", "X").replace("P[", "P").replace(", i]", "[i]")
-              for line in _prologue(model, body)]
-    cse, values = _cse_lines(list(model.expressions), dict(names), body)
-    lines += cse
-    lines += [f"{body}n{r} = {v}" for r, v in enumerate(values)]
+    lines += [f"{body}s_{n} = X{r}[i]" for r, n in enumerate(model.state_names)]
+    lines += [f"{body}p_{n} = P{r}[i]" for r, n in enumerate(model.parameter_names)]
+    if model.kind == "map":
+        cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
+        lines += cse
+        lines += [f"{body}n{r} = {v}" for r, v in enumerate(values)]
+    else:
+        lines += _stage_lines(model, TABLEAUS[model.integrator], body)
     lines += [f"{body}X{r}[i] = n{r}" for r in range(model.n_state)]
     checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(model.n_state))
     lines += [f"{body}okb[i] = okb[i] & {checks}", ""]
-
+    lines += _point_function(model, "evaluate", list(model.expressions), "vector")
     jac = model.jacobian_expressions
-    entries = [(r, c) for r in range(jac.rows) for c in range(jac.cols) if jac[r, c] != 0]
-    lines += ["def jacobian(X, P, i, J):", *_prologue(model), "    J[:, :] = 0.0"]
-    cse, values = _cse_lines([jac[r, c] for r, c in entries], dict(names))
-    lines += cse
-    lines += [f"    J[{r}, {c}] = {v}" for (r, c), v in zip(entries, values, strict=True)]
-    return "\n".join(lines) + "\n"
+    lines += _point_function(model, "evaluate_jacobian", list(jac), "matrix")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -162,6 +205,8 @@ class CompiledModel:
     model: Model
     advance: object
     jacobian: object
+    evaluate: object
+    evaluate_jacobian: object
     source: str
 
 
@@ -175,9 +220,19 @@ def compile_model(model: Model) -> CompiledModel:
     source = generated_source(model)
     namespace: dict[str, object] = {"math": math, "vexp": vexp}
     exec(compile(source, f"<neurodyn model {model.name}>", "exec"), namespace)  # noqa: S102
+    evaluate = njit(namespace["evaluate"])
+    evaluate_jacobian = njit(namespace["evaluate_jacobian"])
+    if model.kind == "map":
+        jacobian = map_jacobian(evaluate_jacobian)
+    else:
+        tableau = TABLEAUS[model.integrator]
+        dt_row = model.parameter_names.index("dt")
+        jacobian = runge_kutta_jacobian(evaluate, evaluate_jacobian, tableau, dt_row)
     return CompiledModel(
         model=model,
         advance=njit(namespace["advance"]),
-        jacobian=njit(namespace["jacobian"]),
+        jacobian=jacobian,
+        evaluate=evaluate,
+        evaluate_jacobian=evaluate_jacobian,
         source=source,
     )

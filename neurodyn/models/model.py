@@ -7,7 +7,9 @@ Conventions
 -----------
 * ``kind == "map"``: ``equations[v]`` is the value of state variable ``v`` at the next
   iteration, written in terms of the current state. Time is counted in iterations.
-* ``kind == "flow"``: ``equations[v]`` is ``dv/dt``; the step is an integrator's step.
+* ``kind == "flow"``: ``equations[v]`` is ``dv/dt``; one iteration is one step of the explicit
+  integrator ``integrator`` (euler, heun, rk4) with the time step given by the parameter ``dt``
+  (in the model's time unit), so time = iterations * dt.
 * The Jacobian is ``J[r, c] = d equations[r] / d state[c]`` evaluated at the current state.
 """
 
@@ -46,7 +48,9 @@ class Parameter:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise ModelError(f"parameter {self.name!r} of {model}: {value!r} is not a number") from None
+            raise ModelError(
+                f"parameter {self.name!r} of {model}: {value!r} is not a number"
+            ) from None
         if not math.isfinite(value) or not (self.low <= value <= self.high):
             raise ModelError(
                 f"parameter {self.name!r} of {model}: {value} is outside its valid range "
@@ -83,10 +87,22 @@ class Model:
     source: str = ""
     notes: str = ""
     bound: float = 1e6
+    integrator: str = "rk4"
 
     def __post_init__(self):
         if self.kind not in ("map", "flow"):
-            raise ModelError(f"model {self.name!r}: kind must be 'map' or 'flow', not {self.kind!r}")
+            raise ModelError(
+                f"model {self.name!r}: kind must be 'map' or 'flow', not {self.kind!r}"
+            )
+        if self.kind == "flow" and "dt" not in self.parameter_names:
+            raise ModelError(f"flow {self.name!r} needs a time-step parameter 'dt'")
+        from .integrators import TABLEAUS
+
+        if self.integrator not in TABLEAUS:
+            raise ModelError(
+                f"model {self.name!r}: unknown integrator {self.integrator!r} "
+                f"(available: {', '.join(TABLEAUS)})"
+            )
         if len(self.equations) != len(self.state):
             raise ModelError(f"model {self.name!r}: one equation per state variable is needed")
         names = [*self.state_names, *self.parameter_names]

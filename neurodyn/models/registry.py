@@ -42,6 +42,17 @@ def model_from_dict(name: str, entry: dict) -> Model:
             )
             for p, spec in entry["parameters"].items()
         )
+        if entry.get("kind") == "flow" and "dt" not in entry["parameters"]:
+            parameters += (
+                Parameter(
+                    "dt",
+                    float(entry.get("dt", 0.01)),
+                    1e-12,
+                    1e3,
+                    str(entry.get("time_unit", "1")),
+                    "integration time step",
+                ),
+            )
         equations = tuple(str(entry["equations"][v.name]) for v in state)
     except (KeyError, TypeError, IndexError, ValueError, AttributeError) as err:
         raise ModelError(f"malformed definition of model {name!r}: {err!r}") from None
@@ -55,6 +66,7 @@ def model_from_dict(name: str, entry: dict) -> Model:
         source=str(entry.get("source", "")),
         notes=str(entry.get("notes", "")),
         bound=float(entry.get("bound", 1e6)),
+        integrator=str(entry.get("integrator", "rk4")),
     )
 
 

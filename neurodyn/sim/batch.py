@@ -10,7 +10,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..models import Model, ModelError, compile_model
+from ..models import Model, compile_model
 from .kernels import Outputs, Schedule, iterate_kernel
 
 __all__ = ["BatchResult", "iterate_batch", "thread_count"]
@@ -83,12 +83,12 @@ def iterate_batch(
 ) -> BatchResult:
     """Iterate ``model`` from ``initial`` (n_state, batch) with ``parameters`` (n_param, batch).
 
+    For a flow one iteration is one integrator step of length ``dt`` (a parameter).
+
     Runs ``transient`` + ``steps`` iterations per point. The batch is processed in chunks of
     ``chunk_size`` points (a progress bar counts them when ``progress``); results do not depend
     on ``chunk_size`` or ``threads``. ``bound`` defaults to ``model.bound``.
     """
-    if model.kind != "map":
-        raise ModelError(f"model {model.name!r} is a {model.kind}; iterate_batch iterates maps")
     _check_counts(steps=steps, transient=transient, keep=keep, distinct_window=distinct_window)
     if every < 1:
         raise ValueError(f"every must be a positive integer, not {every!r}")

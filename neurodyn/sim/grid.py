@@ -35,7 +35,9 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
     """
     match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*=\s*(.+?)\s*", text)
     if not match:
-        raise SweepSpecError(f"malformed sweep {text!r}: expected name=start:stop:num or name=v1,v2")
+        raise SweepSpecError(
+            f"malformed sweep {text!r}: expected name=start:stop:num or name=v1,v2"
+        )
     name, body = match.groups()
     range_match = re.fullmatch(rf"({_NUMBER}):({_NUMBER}):(\d+)", body.replace(" ", ""))
     if range_match:
