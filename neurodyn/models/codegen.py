@@ -32,8 +32,8 @@ from functools import cache
 import sympy
 from numba import njit
 
-from .model import Model
 from .integrators import TABLEAUS, Tableau, map_jacobian, runge_kutta_jacobian
+from .model import Model
 from .vecmath import vexp
 
 __all__ = ["CompiledModel", "compile_model", "generated_source"]
@@ -161,7 +161,7 @@ def _stage_lines(model: Model, tableau: Tableau, body: str) -> list[str]:
         if j > 0:
             prefix = f"u{j}_"
             for r, n in enumerate(model.state_names):
-                terms = [f"{a!r} * k{l}_{r}" for l, a in enumerate(tableau.a[j]) if a != 0.0]
+                terms = [f"{a!r} * k{q}_{r}" for q, a in enumerate(tableau.a[j]) if a != 0.0]
                 lines.append(f"{body}{prefix}{n} = s_{n} + p_dt * ({' + '.join(terms)})")
         cse, values = _cse_lines(
             list(model.expressions), _local_names(model, prefix), body, tag=f"{j}_"

@@ -78,13 +78,13 @@ def runge_kutta_jacobian(evaluate, evaluate_jacobian, tableau: Tableau, dt_row: 
                 U[r] = X[r, i]
                 for c in range(n):
                     M[r, c] = 1.0 if r == c else 0.0
-            for l in range(j):
-                w = dt * A[j, l]
+            for p in range(j):
+                w = dt * A[j, p]
                 if w != 0.0:
                     for r in range(n):
-                        U[r] += w * K[l, r]
+                        U[r] += w * K[p, r]
                         for c in range(n):
-                            M[r, c] += w * DK[l, r, c]
+                            M[r, c] += w * DK[p, r, c]
             evaluate(U, P, i, K[j])
             evaluate_jacobian(U, P, i, Df)
             for r in range(n):
