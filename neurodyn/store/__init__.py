@@ -1,0 +1,33 @@
+"""Result stores: labelled xarray Datasets in Zarr v3, written atomically, merged, read lazily.
+
+* :func:`write_dataset` — write a Dataset (JSON attributes, provenance, chunking) atomically.
+* :func:`open_dataset` — open a store lazily (no dask needed).
+* :func:`store_info` — a human-readable summary of a store (``neurodyn info STORE``).
+* :func:`merge_stores` — combine the part stores of one sweep by coordinates.
+"""
+
+from neurodyn.store.attrs import AttrsNotStorableError, json_attrs
+from neurodyn.store.merge import combine_parts, merge_stores
+from neurodyn.store.zarrstore import (
+    CREATED_KEY,
+    PROVENANCE_KEYS,
+    auto_chunks,
+    is_store,
+    open_dataset,
+    store_info,
+    write_dataset,
+)
+
+__all__ = [
+    "CREATED_KEY",
+    "PROVENANCE_KEYS",
+    "AttrsNotStorableError",
+    "auto_chunks",
+    "combine_parts",
+    "is_store",
+    "json_attrs",
+    "merge_stores",
+    "open_dataset",
+    "store_info",
+    "write_dataset",
+]
