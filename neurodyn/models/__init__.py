@@ -3,7 +3,14 @@
 from .codegen import CompiledModel, compile_model, generated_source
 from .expressions import ExpressionError, parse_expression, rename_symbols
 from .model import Model, ModelError, Parameter, StateVariable
-from .registry import get_model, list_models, model_from_dict, register_model
+from .registry import (
+    get_model,
+    list_models,
+    list_presets,
+    model_from_dict,
+    register_model,
+    with_defaults,
+)
 
 __all__ = [
     "CompiledModel",
@@ -16,8 +23,10 @@ __all__ = [
     "generated_source",
     "get_model",
     "list_models",
+    "list_presets",
     "model_from_dict",
     "parse_expression",
     "register_model",
     "rename_symbols",
+    "with_defaults",
 ]

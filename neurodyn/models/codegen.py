@@ -19,6 +19,14 @@ index vectorise):
     the Jacobian of one iteration at point ``i`` (``J[r, c] = d x'_r / d x_c``): for a map the
     analytic Jacobian of its equations, for a flow the Jacobian of the integrator step (the
     tangent dynamics through the same integrator as the trajectory).
+``rhs(X, P, OUT, lo, hi)``
+    the equations (next state of a map, derivative of a flow) at columns ``lo <= i < hi`` of
+    ``X`` with the parameters ``P[:, i]``, written into ``OUT[:, i]`` (same shape as ``X``),
+    vectorised like ``advance``. Hand-written integrators (noise, delays, networks with matrix
+    coupling) build on it, so they evaluate the same generated expressions. It is compiled with
+    numba's ``error_model="numpy"``: a division by zero gives inf or NaN (which the integrators
+    flag as divergence) instead of raising, and the loop is free of exception branches, so
+    LLVM vectorises it.
 
 Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`.
 """
@@ -153,6 +161,22 @@ def _point_function(model: Model, name: str, expressions: list, target: str) -> 
     return [*lines, ""]
 
 
+def _rhs_function(model: Model) -> list[str]:
+    """``rhs(X, P, OUT, lo, hi)``: the equations at columns ``lo..hi`` (see module docstring)."""
+    body = " " * 8
+    lines = ["def rhs(X, P, OUT, lo, hi):"]
+    lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(model.n_state)]
+    lines += [f"    O{r} = OUT[{r}, lo:hi]" for r in range(model.n_state)]
+    lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
+    lines += ["    for i in range(hi - lo):"]
+    lines += [f"{body}s_{n} = X{r}[i]" for r, n in enumerate(model.state_names)]
+    lines += [f"{body}p_{n} = P{r}[i]" for r, n in enumerate(model.parameter_names)]
+    cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
+    lines += cse
+    lines += [f"{body}O{r}[i] = {v}" for r, v in enumerate(values)]
+    return [*lines, ""]
+
+
 def _stage_lines(model: Model, tableau: Tableau, body: str) -> list[str]:
     """Lines computing ``n<r>``, the state after one explicit Runge-Kutta step of a flow."""
     lines = []
@@ -192,6 +216,7 @@ def generated_source(model: Model) -> str:
     lines += [f"{body}X{r}[i] = n{r}" for r in range(model.n_state)]
     checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(model.n_state))
     lines += [f"{body}okb[i] = okb[i] & {checks}", ""]
+    lines += _rhs_function(model)
     lines += _point_function(model, "evaluate", list(model.expressions), "vector")
     jac = model.jacobian_expressions
     lines += _point_function(model, "evaluate_jacobian", list(jac), "matrix")
@@ -208,6 +233,7 @@ class CompiledModel:
     evaluate: object
     evaluate_jacobian: object
     source: str
+    rhs: object = None
 
 
 @cache
@@ -235,4 +261,5 @@ def compile_model(model: Model) -> CompiledModel:
         evaluate=evaluate,
         evaluate_jacobian=evaluate_jacobian,
         source=source,
+        rhs=njit(error_model="numpy")(namespace["rhs"]),
     )

@@ -2,10 +2,16 @@
 
 The catalogue lives in ``neurodyn/models/catalogue/*.yaml`` (one entry per model, with its
 source). Entries are parsed by the restricted expression grammar, never evaluated as Python.
+
+An entry may carry named parameter sets under ``presets`` (each with ``values``, ``source`` and
+``description``): ``get_model("wilson_cowan:neurolib")`` (or ``get_model("wilson_cowan",
+preset="neurolib")``) is the model with that preset's values as its defaults, named
+``"wilson_cowan:neurolib"``; :func:`list_presets` lists them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from importlib import resources
 
@@ -13,7 +19,14 @@ import yaml
 
 from .model import Model, ModelError, Parameter, StateVariable
 
-__all__ = ["get_model", "list_models", "model_from_dict", "register_model"]
+__all__ = [
+    "get_model",
+    "list_models",
+    "list_presets",
+    "model_from_dict",
+    "register_model",
+    "with_defaults",
+]
 
 _registered: dict[str, Model] = {}
 
@@ -71,13 +84,47 @@ def model_from_dict(name: str, entry: dict) -> Model:
 
 
 @cache
-def _catalogue() -> dict[str, Model]:
-    models = {}
+def _entries() -> dict[str, dict]:
+    entries = {}
     for path in sorted(resources.files("neurodyn.models.catalogue").iterdir()):
         if path.name.endswith(".yaml"):
-            for name, entry in yaml.safe_load(path.read_text()).items():
-                models[name] = model_from_dict(name, entry)
-    return models
+            entries.update(yaml.safe_load(path.read_text()))
+    return entries
+
+
+@cache
+def _catalogue() -> dict[str, Model]:
+    return {name: model_from_dict(name, entry) for name, entry in _entries().items()}
+
+
+def list_presets(name: str) -> dict[str, dict[str, object]]:
+    """The named parameter sets of catalogued model ``name``: ``{preset: {"values": {...},
+    "source": ..., "description": ...}}`` (empty when it has none)."""
+    get_model(name)
+    presets = _entries().get(name, {}).get("presets", {}) or {}
+    return {
+        preset: {
+            "values": {k: float(v) for k, v in entry["values"].items()},
+            "source": str(entry.get("source", "")),
+            "description": str(entry.get("description", "")),
+        }
+        for preset, entry in presets.items()
+    }
+
+
+def with_defaults(model: Model, values: dict[str, float], name: str | None = None) -> Model:
+    """``model`` with the defaults of the parameters in ``values`` replaced (each checked against
+    its range), optionally renamed."""
+    unknown = set(values) - set(model.parameter_names)
+    if unknown:
+        model.parameter(sorted(unknown)[0])  # raises, naming the known parameters
+    parameters = tuple(
+        dataclasses.replace(p, default=p.check(values[p.name], model.name))
+        if p.name in values
+        else p
+        for p in model.parameters
+    )
+    return dataclasses.replace(model, parameters=parameters, name=name or model.name)
 
 
 def list_models() -> list[str]:
@@ -85,12 +132,28 @@ def list_models() -> list[str]:
     return sorted({**_catalogue(), **_registered})
 
 
-def get_model(name: str) -> Model:
-    """The model called ``name``; :class:`ModelError` listing the known names otherwise."""
+def get_model(name: str, preset: str | None = None) -> Model:
+    """The model called ``name``; :class:`ModelError` listing the known names otherwise.
+
+    ``preset`` (or ``name`` written ``"model:preset"``) selects a named parameter set of a
+    catalogued model: the returned model has the preset's values as defaults and is named
+    ``"model:preset"``.
+    """
+    if preset is None and ":" in name:
+        name, preset = name.split(":", 1)
     models = {**_catalogue(), **_registered}
     if name not in models:
         raise ModelError(f"unknown model {name!r} (available: {', '.join(sorted(models))})")
-    return models[name]
+    if preset is None:
+        return models[name]
+    presets = list_presets(name)
+    if preset not in presets:
+        known = ", ".join(presets) or "none"
+        raise ModelError(f"unknown preset {preset!r} of model {name!r} (presets: {known})")
+    entry = presets[preset]
+    model = with_defaults(models[name], entry["values"], name=f"{name}:{preset}")
+    notes = f"preset {preset}: {entry['description']} Source: {entry['source']}. {model.notes}"
+    return dataclasses.replace(model, notes=notes.strip())
 
 
 def register_model(model: Model) -> Model:

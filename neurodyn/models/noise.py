@@ -1,0 +1,212 @@
+"""Counter-based Gaussian noise and the Euler–Maruyama / stochastic Heun steps of flows.
+
+Random numbers come from Philox4x64-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers:
+as easy as 1, 2, 3", SC'11), a counter-based generator: the 256 random bits of one call are a
+pure function of a 128-bit key and a 256-bit counter. neurodyn keys it with the seed and counts
+with the (step, point, block) that needs the numbers, so the noise a point sees at a step does
+not depend on how a batch is split into chunks, blocks or threads, nor on what else runs. The
+implementation equals numpy's :class:`numpy.random.Philox` bit for bit (tested).
+
+Layout of one call: ``key = (seed, stream)``; ``counter = (step, point, block, 0)``. Its four
+64-bit outputs give four standard normals by the Box–Muller transform (two pairs), for noise
+channels ``4 * block .. 4 * block + 3`` of that point at that step. ``stream`` separates
+independent uses of one seed (for instance the noise of an SDE and of its initial states).
+
+Stochastic integration of ``dX = f(X) dt + g dW`` with additive noise (``g`` a per-variable
+amplitude, ``dW ~ N(0, dt)``):
+
+* ``euler`` (Euler–Maruyama): ``X' = X + dt f(X) + g sqrt(dt) xi``;
+* ``heun`` (stochastic Heun, as in The Virtual Brain's HeunStochastic, strong order 1 for
+  additive noise): ``Y = X + dt f(X) + g sqrt(dt) xi``, ``X' = X + dt/2 (f(X) + f(Y)) + g
+  sqrt(dt) xi``, the same ``xi`` in both stages.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+from numba import njit, prange, uint64
+
+__all__ = [
+    "NOISE_INTEGRATORS",
+    "gaussians",
+    "philox4x64",
+    "sde_kernel",
+    "standard_normal",
+]
+
+NOISE_INTEGRATORS = ("euler", "heun")
+
+_M0 = np.uint64(0xD2E7470EE14C6C93)
+_M1 = np.uint64(0xCA5A826395121157)
+_W0 = np.uint64(0x9E3779B97F4A7C15)
+_W1 = np.uint64(0xBB67AE8584CAA73B)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_TWO_PI = 2.0 * math.pi
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(inline="always")
+def _mulhilo(a, b):
+    """The high and low 64-bit halves of the 128-bit product a * b (unsigned)."""
+    a_lo = a & _MASK32
+    a_hi = a >> _SHIFT32
+    b_lo = b & _MASK32
+    b_hi = b >> _SHIFT32
+    lo_lo = a_lo * b_lo
+    hi_lo = a_hi * b_lo
+    lo_hi = a_lo * b_hi
+    hi_hi = a_hi * b_hi
+    cross = (lo_lo >> _SHIFT32) + (hi_lo & _MASK32) + lo_hi
+    hi = hi_hi + (hi_lo >> _SHIFT32) + (cross >> _SHIFT32)
+    return hi, a * b
+
+
+@njit
+def philox4x64(c0, c1, c2, c3, k0, k1):
+    """Philox4x64-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)`` (uint64)."""
+    c0 = uint64(c0)
+    c1 = uint64(c1)
+    c2 = uint64(c2)
+    c3 = uint64(c3)
+    k0 = uint64(k0)
+    k1 = uint64(k1)
+    for r in range(10):
+        if r > 0:
+            k0 = k0 + _W0
+            k1 = k1 + _W1
+        hi0, lo0 = _mulhilo(_M0, c0)
+        hi1, lo1 = _mulhilo(_M1, c2)
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return c0, c1, c2, c3
+
+
+@njit(inline="always")
+def _unit_open(bits):
+    """A double in (0, 1] from the top 53 bits."""
+    return (float(bits >> uint64(11)) + 1.0) * _TO_UNIT
+
+
+@njit(inline="always")
+def _unit(bits):
+    """A double in [0, 1) from the top 53 bits."""
+    return float(bits >> uint64(11)) * _TO_UNIT
+
+
+@njit
+def gaussians(seed, stream, step, point, block, out):
+    """Four standard normals for ``(step, point, block)`` under ``(seed, stream)``, into
+    ``out[0:4]`` (Box–Muller on the four outputs of one Philox call)."""
+    r0, r1, r2, r3 = philox4x64(step, point, block, 0, seed, stream)
+    rad = math.sqrt(-2.0 * math.log(_unit_open(r0)))
+    angle = _TWO_PI * _unit(r1)
+    out[0] = rad * math.cos(angle)
+    out[1] = rad * math.sin(angle)
+    rad = math.sqrt(-2.0 * math.log(_unit_open(r2)))
+    angle = _TWO_PI * _unit(r3)
+    out[2] = rad * math.cos(angle)
+    out[3] = rad * math.sin(angle)
+
+
+@njit
+def _fill_normals(seed, stream, step, point, out):
+    """Standard normals for channels ``0 .. len(out) - 1`` of ``point`` at ``step``."""
+    four = np.empty(4)
+    n = out.shape[0]
+    for block in range((n + 3) // 4):
+        gaussians(seed, stream, step, point, block, four)
+        for lane in range(4):
+            channel = 4 * block + lane
+            if channel < n:
+                out[channel] = four[lane]
+
+
+def standard_normal(
+    seed: int, shape: tuple[int, ...], *, step: int = 0, stream: int = 0
+) -> np.ndarray:
+    """Standard normals of shape ``(points, channels)`` (or ``(points,)``): row ``i`` holds the
+    numbers of point ``i`` at ``step`` -- the same numbers the SDE kernels draw, so that a point's
+    noise can be regenerated alone."""
+    shape = tuple(int(s) for s in shape)
+    points, channels = (shape[0], 1) if len(shape) == 1 else shape
+    out = np.empty((points, channels))
+    _normals_grid(_seed64(seed), np.uint64(stream), np.uint64(step), out)
+    return out.reshape(shape)
+
+
+@njit
+def _normals_grid(seed, stream, step, out):
+    for i in range(out.shape[0]):
+        _fill_normals(seed, stream, step, uint64(i), out[i])
+
+
+def _seed64(seed: int) -> np.uint64:
+    if isinstance(seed, bool | np.bool_) or int(seed) != seed or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
+    return np.uint64(int(seed))
+
+
+@cache
+def sde_kernel(rhs, integrator: str):
+    """``kernel(X, P, G, seed, stream, first_step, steps, every, transient, dt_row, index0,
+    out, bound, ok)`` integrating ``dX = f dt + G dW`` for every column of ``X`` in parallel.
+
+    ``rhs`` is a generated :func:`~neurodyn.models.codegen` ``rhs``; ``G`` (n_state, batch) the
+    noise amplitudes; column ``i`` draws its noise as point ``index0 + i`` at steps
+    ``first_step + 1, first_step + 2, ...``. After the ``transient`` steps, every ``every``-th
+    state is written to ``out`` (n_out, n_state, batch). ``ok`` turns False when a state leaves
+    ``[-bound, bound]`` or is not finite; such a column stops being integrated.
+    """
+    if integrator not in NOISE_INTEGRATORS:
+        raise ValueError(
+            f"integrator {integrator!r} has no stochastic version "
+            f"(available: {', '.join(NOISE_INTEGRATORS)})"
+        )
+    heun = integrator == "heun"
+
+    @njit(parallel=True)
+    def kernel(
+        X, P, G, seed, stream, first_step, steps, every, transient, dt_row, index0, out, bound, ok
+    ):
+        n, batch = X.shape
+        for i in prange(batch):
+            x = X[:, i : i + 1].copy()
+            p = P[:, i : i + 1].copy()
+            k1 = np.empty_like(x)
+            k2 = np.empty_like(x)
+            y = np.empty_like(x)
+            xi = np.empty(n)
+            dt = p[dt_row, 0]
+            root = math.sqrt(dt)
+            slot = 0
+            for t in range(steps):
+                if not ok[i]:
+                    break
+                _fill_normals(seed, stream, uint64(first_step + t + 1), uint64(index0 + i), xi)
+                rhs(x, p, k1, 0, 1)
+                if heun:
+                    for r in range(n):
+                        y[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
+                    rhs(y, p, k2, 0, 1)
+                    for r in range(n):
+                        x[r, 0] = (
+                            x[r, 0] + 0.5 * dt * (k1[r, 0] + k2[r, 0]) + G[r, i] * root * xi[r]
+                        )
+                else:
+                    for r in range(n):
+                        x[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
+                for r in range(n):
+                    if not abs(x[r, 0]) <= bound:
+                        ok[i] = False
+                done = t + 1
+                if done > transient and (done - transient) % every == 0 and slot < out.shape[0]:
+                    for r in range(n):
+                        out[slot, r, i] = x[r, 0]
+                    slot += 1
+            for r in range(n):
+                X[r, i] = x[r, 0]
+
+    return kernel
