@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import sympy
 
-__all__ = ["FUNCTIONS", "ExpressionError", "parse_expression", "rename_symbols"]
+__all__ = ["FUNCTIONS", "ExpressionError", "parse_expression", "rename_symbols", "substitute"]
 
 
 class ExpressionError(ValueError):
@@ -124,3 +124,27 @@ def rename_symbols(text: str, mapping: dict[str, str]) -> str:
     except SyntaxError as err:
         raise ExpressionError(f"cannot parse equation {text!r}: {err.msg}") from None
     return ast.unparse(_Renamer(mapping).visit(tree))
+
+
+class _Substituter(ast.NodeTransformer):
+    def __init__(self, mapping: dict[str, ast.expr]):
+        self.mapping = mapping
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.mapping.get(node.id, node)
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        node.args = [self.visit(a) for a in node.args]
+        return node
+
+
+def substitute(text: str, mapping: dict[str, str]) -> str:
+    """Return the equation ``text`` with each name in ``mapping`` replaced by an expression
+    (equation text, put in parentheses): ``substitute("a*x", {"a": "a + G*y"})`` is
+    ``"(a + G * y) * x"``. Used to route a network's coupling into a node's input parameter."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+        replacements = {k: ast.parse(f"({v})", mode="eval").body for k, v in mapping.items()}
+    except SyntaxError as err:
+        raise ExpressionError(f"cannot parse equation {text!r}: {err.msg}") from None
+    return ast.unparse(_Substituter(replacements).visit(tree))

@@ -1,0 +1,155 @@
+"""Trajectories of flows (and maps) as labelled Datasets: fixed-step, or stochastic with
+seeded additive noise.
+
+``trajectory(model, duration=...)`` integrates a catalogued or generated model with its
+integrator (or the one given) at its ``dt`` (or the one given), discards ``transient`` time
+units, records every ``every``-th step, and returns an ``xarray.Dataset`` whose attrs say the
+model, parameters, dt, integrator, transient, every, noise and seed. Deterministic runs use
+the batched kernel of :mod:`neurodyn.sim`; with ``noise`` the stochastic Euler–Maruyama or Heun
+step of :mod:`neurodyn.models.noise` with counter-based normals keyed by (seed, step, point), so
+point ``k`` of a batch gets the same noise whether it runs alone or with others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from ..models import Model, compile_model, get_model
+from ..models.noise import _seed64, sde_kernel
+from ..provenance import provenance
+from ..sim import iterate_batch
+
+__all__ = ["parameter_batch", "trajectory"]
+
+
+def parameter_batch(
+    model: Model, parameters: Mapping[str, object] | None, n_points: int
+) -> np.ndarray:
+    """``(n_param, n_points)`` from defaults overridden by ``parameters`` (scalars or one
+    value per point), each checked against its range."""
+    resolved = model.resolve_parameters(dict(parameters or {}))
+    P = np.empty((len(model.parameters), n_points))
+    for r, name in enumerate(model.parameter_names):
+        value = np.asarray(resolved[name], dtype=np.float64)
+        if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_points):
+            raise ValueError(f"parameter {name!r} must be a number or {n_points} values")
+        P[r] = value
+    return P
+
+
+def trajectory(
+    model: Model | str,
+    *,
+    duration: float | None = None,
+    steps: int | None = None,
+    initial: np.ndarray | None = None,
+    parameters: Mapping[str, object] | None = None,
+    dt: float | None = None,
+    integrator: str | None = None,
+    transient: float = 0.0,
+    every: int = 1,
+    noise: Mapping[str, float] | None = None,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Integrate ``model`` for ``duration`` time units (flows) or ``steps`` steps.
+
+    ``initial``: ``(n_state,)`` for one run, or ``(n_points, n_state)`` for a batch (a ``point``
+    dimension); default the model's initial state. ``parameters``: numbers, or one value per
+    point. ``noise``: additive noise amplitude per state variable (``dX = f dt + g dW``,
+    amplitude ``g`` per square root of the time unit); needs the euler (Euler–Maruyama) or
+    heun (stochastic Heun) integrator. The first ``transient`` time units are not recorded.
+
+    Returns one variable per state variable with dims ``(time,)`` or ``(point, time)``;
+    ``time`` counts from the start in the model's time unit (iterations for maps), the first
+    recorded state being the one after ``transient`` plus ``every`` steps.
+    """
+    model = get_model(model) if isinstance(model, str) else model
+    if integrator is not None and model.kind == "flow":
+        model = dataclasses.replace(model, integrator=integrator)
+    flow = model.kind == "flow"
+    overrides = dict(parameters or {})
+    if flow and dt is not None:
+        overrides["dt"] = dt
+    step = float(model.resolve_parameters(overrides)["dt"]) if flow else 1.0
+    if np.ndim(step) != 0:
+        raise ValueError("dt must be the same for all points of a trajectory batch")
+    if (duration is None) == (steps is None):
+        raise ValueError("give exactly one of duration and steps")
+    total = int(steps) if steps is not None else int(round(duration / step))
+    skip = int(round(transient / step))
+    if total < 1 or not 0 <= skip < total or every < 1:
+        raise ValueError("need at least one step, 0 <= transient < duration and every >= 1")
+    single = initial is None or np.ndim(initial) == 1
+    X0 = np.atleast_2d(model.initial_state() if initial is None else np.asarray(initial, float))
+    if X0.shape[1] != model.n_state:
+        raise ValueError(f"initial states need {model.n_state} values ({model.state_names})")
+    n_points = X0.shape[0]
+    P = parameter_batch(model, overrides, n_points)
+    n_out = (total - skip) // every
+    total = skip + n_out * every  # the last recorded step is the last step
+    if noise:
+        amplitudes = np.zeros((model.n_state, n_points))
+        for name, value in noise.items():
+            if name not in model.state_names:
+                raise ValueError(f"noise on unknown state variable {name!r}")
+            amplitudes[model.state_names.index(name)] = float(value)
+        out = np.full((n_out, model.n_state, n_points), np.nan)
+        ok = np.ones(n_points, dtype=np.bool_)
+        kernel = sde_kernel(compile_model(model).rhs, model.integrator)
+        X = np.ascontiguousarray(X0.T)
+        kernel(
+            X,
+            P,
+            amplitudes,
+            _seed64(seed),
+            np.uint64(0),
+            0,
+            total,
+            every,
+            skip,
+            model.parameter_names.index("dt"),
+            0,
+            out,
+            float(model.bound),
+            ok,
+        )
+        kept = out
+    else:
+        result = iterate_batch(
+            model, X0.T.copy(), P, steps=total - skip, transient=skip, every=every, keep=n_out
+        )
+        kept = result.kept
+    times = (skip + every * np.arange(1, n_out + 1)) * step
+    unit = model.parameter("dt").unit if flow else "iteration"
+    dims = ("time",) if single else ("point", "time")
+    data = {}
+    for r, v in enumerate(model.state_names):
+        values = kept[:, r, 0] if single else kept[:, r, :].T
+        data[v] = (dims, values, {"long_name": model.state[r].description or v})
+    resolved = model.resolve_parameters(overrides)
+    attrs = {
+        "model": model.name,
+        "model_kind": model.kind,
+        "model_source": model.source,
+        "equations": json.dumps(dict(zip(model.state_names, model.equations, strict=True))),
+        "parameters": json.dumps({k: np.asarray(v).tolist() for k, v in resolved.items()}),
+        "dt": step,
+        "time_unit": unit,
+        "integrator": model.integrator if flow else "map",
+        "transient": float(skip * step),
+        "every": int(every),
+        "noise": json.dumps(dict(noise or {})),
+        "noise_convention": "additive: dX = f(X) dt + g dW; Philox4x64 normals keyed by "
+        "(seed, step, point)",
+        "seed": int(seed),
+        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+    }
+    coords = {"time": ("time", times, {"units": unit})}
+    if not single:
+        coords["point"] = ("point", np.arange(n_points))
+    return xr.Dataset(data, coords=coords, attrs=attrs)
