@@ -241,25 +241,37 @@ def compile_model(model: Model) -> CompiledModel:
     """Generate and jit-compile ``model``'s step and Jacobian (cached per model definition).
 
     The generated text comes from sympy trees built by the restricted grammar of
-    :mod:`.expressions`, never from user text directly.
+    :mod:`.expressions`, never from user text directly. Models whose generated code is the
+    same (a model and its presets, which differ only in default values) share one set of
+    compiled functions, and so the kernels built on them.
     """
     source = generated_source(model)
-    namespace: dict[str, object] = {"math": math, "vexp": vexp}
-    exec(compile(source, f"<neurodyn model {model.name}>", "exec"), namespace)  # noqa: S102
-    evaluate = njit(namespace["evaluate"])
-    evaluate_jacobian = njit(namespace["evaluate_jacobian"])
-    if model.kind == "map":
-        jacobian = map_jacobian(evaluate_jacobian)
-    else:
-        tableau = TABLEAUS[model.integrator]
+    functions = _compile_source(source, model.kind, model.integrator, model.name)
+    if model.kind == "flow":
         dt_row = model.parameter_names.index("dt")
-        jacobian = runge_kutta_jacobian(evaluate, evaluate_jacobian, tableau, dt_row)
-    return CompiledModel(
-        model=model,
-        advance=njit(namespace["advance"]),
-        jacobian=jacobian,
-        evaluate=evaluate,
-        evaluate_jacobian=evaluate_jacobian,
-        source=source,
-        rhs=njit(error_model="numpy")(namespace["rhs"]),
-    )
+        jacobian = runge_kutta_jacobian(
+            functions["evaluate"],
+            functions["evaluate_jacobian"],
+            TABLEAUS[model.integrator],
+            dt_row,
+        )
+    else:
+        jacobian = map_jacobian(functions["evaluate_jacobian"])
+    return CompiledModel(model=model, jacobian=jacobian, source=source, **functions)
+
+
+_COMPILED: dict[tuple[str, str, str], dict[str, object]] = {}
+
+
+def _compile_source(source: str, kind: str, integrator: str, name: str) -> dict[str, object]:
+    key = (source, kind, integrator)
+    if key not in _COMPILED:
+        namespace: dict[str, object] = {"math": math, "vexp": vexp}
+        exec(compile(source, f"<neurodyn model {name}>", "exec"), namespace)  # noqa: S102
+        _COMPILED[key] = {
+            "advance": njit(namespace["advance"]),
+            "evaluate": njit(namespace["evaluate"]),
+            "evaluate_jacobian": njit(namespace["evaluate_jacobian"]),
+            "rhs": njit(error_model="numpy")(namespace["rhs"]),
+        }
+    return _COMPILED[key]
