@@ -81,7 +81,7 @@ def mackey_glass(
     return DelayedFlow(model, (("x_tau", "x", "tau"),))
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _delayed_value(xs, fs, ring, k, s, row, history, dt):
     """Value of state ``row`` at (fractional) step ``s`` <= k from the ring buffers."""
     if s <= 0.0:

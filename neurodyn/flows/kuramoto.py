@@ -50,7 +50,7 @@ def order_parameter(theta: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.n
     return np.abs(z), np.angle(z)
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _derivative(theta, omega, K, A, scale, mean_field, out, s, c, As, Ac):
     n = theta.shape[0]
     for i in range(n):
@@ -80,7 +80,7 @@ def _derivative(theta, omega, K, A, scale, mean_field, out, s, c, As, Ac):
             out[i] = omega[i] + K * scale[i] * (c[i] * As[i] - s[i] * Ac[i])
 
 
-@njit(parallel=True)
+@njit(parallel=True, cache=True)
 def _kernel(
     theta0,
     omega,

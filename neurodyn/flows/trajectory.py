@@ -101,7 +101,7 @@ def trajectory(
         out = np.full((n_out, model.n_state, n_points), np.nan)
         ok = np.ones(n_points, dtype=np.bool_)
         kernel = sde_kernel(compile_model(model).rhs, model.integrator)
-        X = np.ascontiguousarray(X0.T)
+        X = np.array(X0.T, order="C")  # a copy: the kernel writes the final states here
         kernel(
             X,
             P,

@@ -49,7 +49,7 @@ _TWO_PI = 2.0 * math.pi
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _mulhilo(a, b):
     """The high and low 64-bit halves of the 128-bit product a * b (unsigned)."""
     a_lo = a & _MASK32
@@ -65,7 +65,7 @@ def _mulhilo(a, b):
     return hi, a * b
 
 
-@njit
+@njit(cache=True)
 def philox4x64(c0, c1, c2, c3, k0, k1):
     """Philox4x64-10 of the counter ``(c0, c1, c2, c3)`` under the key ``(k0, k1)`` (uint64)."""
     c0 = uint64(c0)
@@ -84,19 +84,19 @@ def philox4x64(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _unit_open(bits):
     """A double in (0, 1] from the top 53 bits."""
     return (float(bits >> uint64(11)) + 1.0) * _TO_UNIT
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _unit(bits):
     """A double in [0, 1) from the top 53 bits."""
     return float(bits >> uint64(11)) * _TO_UNIT
 
 
-@njit
+@njit(cache=True)
 def gaussians(seed, stream, step, point, block, out):
     """Four standard normals for ``(step, point, block)`` under ``(seed, stream)``, into
     ``out[0:4]`` (Box–Muller on the four outputs of one Philox call)."""
@@ -111,7 +111,7 @@ def gaussians(seed, stream, step, point, block, out):
     out[3] = rad * math.sin(angle)
 
 
-@njit
+@njit(cache=True)
 def _fill_normals(seed, stream, step, point, out):
     """Standard normals for channels ``0 .. len(out) - 1`` of ``point`` at ``step``."""
     four = np.empty(4)
@@ -137,7 +137,7 @@ def standard_normal(
     return out.reshape(shape)
 
 
-@njit
+@njit(cache=True)
 def _normals_grid(seed, stream, step, out):
     for i in range(out.shape[0]):
         _fill_normals(seed, stream, step, uint64(i), out[i])

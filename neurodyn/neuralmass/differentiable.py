@@ -192,10 +192,12 @@ class AttractorClassifier(FlowNetwork):
 
     ``patterns`` (N, K): the planted attractors (x of each node), which span the kernel of the
     coupling matrix. Trained: the other ``N - K`` eigenvectors (initialised orthogonal, gain
-    1.15), their eigenvalues (initialised ``normal(eigenvalue_mean, 1)``, ``eigenvalue_mean =
-    -28``, clipped to at most 200 as in the authors' code) and ``gamma``. The coupling enters
-    ``h_e`` with strength ``1 / sqrt(N)``. ``forward(x0, steps)`` starts every node at
-    ``x = y = x0`` and returns the final x (batch, N).
+    1.15), their eigenvalues (initialised ``normal(eigenvalue_mean, 1)``, clipped to at most
+    200 as in the authors' code) and ``gamma``. The coupling enters ``h_e`` with strength
+    ``1 / sqrt(N)``. The authors use ``eigenvalue_mean = -28`` with N = 784 nodes, an effective
+    rate ``-28 / sqrt(784) = -1``; the default keeps that rate for any N:
+    ``-28 sqrt(N / 784)``. ``forward(x0, steps)`` starts every node at ``x = y = x0`` and
+    returns the final x (batch, N).
     """
 
     def __init__(
@@ -203,7 +205,7 @@ class AttractorClassifier(FlowNetwork):
         patterns: np.ndarray,
         *,
         gamma: float = 0.25,
-        eigenvalue_mean: float = -28.0,
+        eigenvalue_mean: float | None = None,
         dtype: torch.dtype = torch.float32,
         seed: int = 0,
         node: Model | str = "wilson_cowan_marino",
@@ -211,6 +213,8 @@ class AttractorClassifier(FlowNetwork):
         generator = torch.Generator().manual_seed(seed)
         patterns = np.asarray(patterns, dtype=np.float64)
         n, k = patterns.shape
+        if eigenvalue_mean is None:
+            eigenvalue_mean = -28.0 * math.sqrt(n / 784)
         fixed = torch.tensor(np.linalg.qr(patterns)[0], dtype=dtype)
         super().__init__(node, self._matrix, coupled="x", target="h_e", coupling=1 / math.sqrt(n))
         self.register_buffer("fixed_basis", fixed)

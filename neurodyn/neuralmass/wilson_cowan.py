@@ -51,7 +51,7 @@ class SteadyState:
         return "saddle"
 
 
-@njit
+@njit(cache=True)
 def _solve_in_place(J, f):
     """Solve ``J d = f`` by Gaussian elimination with partial pivoting, overwriting ``f`` with
     ``d``; False when ``J`` is singular or not finite."""
