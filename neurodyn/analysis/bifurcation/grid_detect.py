@@ -1,6 +1,6 @@
 """Overview of codimension-1 and -2 bifurcations of fixed points or cycles over a parameter grid.
 
-:func:`test_function_grid` finds, at every point of a two-parameter grid, the period-k cycles
+:func:`scan_test_functions` finds, at every point of a two-parameter grid, the period-k cycles
 that Newton reaches from a fixed set of seeds and from the cycles found at the neighbouring
 points (deduplicated, up to ``max_cycles`` per point), and evaluates on each the test functions
 of one-parameter continuation: ``LP = det(M - I)``, ``PD = det(M + I)``,
@@ -37,7 +37,7 @@ from ...sim import grid_batch
 from .derivatives import map_derivatives
 from .linalg import solve_small
 
-__all__ = ["detect_on_grid", "test_function_grid"]
+__all__ = ["detect_on_grid", "scan_test_functions"]
 
 
 @cache
@@ -212,7 +212,7 @@ def _compound2_stack(M: np.ndarray) -> np.ndarray:
     )
 
 
-def test_function_grid(
+def scan_test_functions(
     model: Model,
     axes: dict[str, np.ndarray],
     fixed: dict[str, float] | None = None,
@@ -351,7 +351,7 @@ def _crosses(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
 def detect_on_grid(
     grid: xr.Dataset, *, match_tol: float | None = None, unit_tol: float = 0.05
 ) -> xr.Dataset:
-    """Codimension-1 marks and codimension-2 candidates from a :func:`test_function_grid`
+    """Codimension-1 marks and codimension-2 candidates from a :func:`scan_test_functions`
     Dataset (module docstring). ``match_tol`` (default: 10 % of the state's spread over the
     grid) is the largest distance at which two cycles at neighbouring points are the same.
 

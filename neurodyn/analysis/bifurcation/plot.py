@@ -45,11 +45,14 @@ def orbit_diagram_image(
     width: int = 1000,
     height: int = 600,
     y_range: tuple[float, float] | None = None,
-    how: str = "log",
+    how: str = "eq_hist",
+    min_alpha: int = 140,
+    spread: int = 0,
 ):
     """Rasterise the kept states of an orbit-diagram Dataset (:func:`.orbit.orbit_diagram`)
     with datashader, one colour per mode (forward blue, backward red, independent dark grey;
-    where both sweeps land the colours mix). Returns ``(image, x_range, y_range)`` with
+    where both sweeps land the colours mix); ``how`` and ``min_alpha`` as in datashader's
+    ``shade``, ``spread`` pixels added around each point (for sparse diagrams). Returns ``(image, x_range, y_range)`` with
     ``image`` a datashader Image (``image.to_pil()`` gives a PIL image)."""
     import datashader as dsh
     import datashader.transfer_functions as tf
@@ -74,7 +77,10 @@ def orbit_diagram_image(
     canvas = dsh.Canvas(plot_width=width, plot_height=height, x_range=x_range, y_range=y_range)
     agg = canvas.points(frame, "p", "v", agg=dsh.count_cat("mode"))
     key = {m: MODE_COLORS.get(m, "#444444") for m in frame["mode"].cat.categories}
-    image = tf.set_background(tf.shade(agg, color_key=key, how=how), "white")
+    shaded = tf.shade(agg, color_key=key, how=how, min_alpha=min_alpha)
+    if spread:
+        shaded = tf.spread(shaded, px=spread)
+    image = tf.set_background(shaded, "white")
     return image, x_range, y_range
 
 
@@ -87,6 +93,7 @@ def plot_orbit_diagram(
     height: int = 600,
     title: str | None = None,
     dpi: int = 100,
+    spread: int = 0,
 ):
     """Orbit diagram as a matplotlib figure (datashader raster with axes and a legend of the
     sweep modes); written to ``path`` (PNG) when given. Returns the figure."""
@@ -94,7 +101,9 @@ def plot_orbit_diagram(
 
     plt = _pyplot()
     variable = variable or str(ds["state"].values[0])
-    image, x_range, y_range = orbit_diagram_image(ds, variable, width=width, height=height)
+    image, x_range, y_range = orbit_diagram_image(
+        ds, variable, width=width, height=height, spread=spread
+    )
     fig, ax = plt.subplots(figsize=(width / dpi + 1.2, height / dpi + 1.0), dpi=dpi)
     ax.imshow(
         np.asarray(image.to_pil().convert("RGB")),
