@@ -52,8 +52,8 @@ def orbit_diagram_image(
     """Rasterise the kept states of an orbit-diagram Dataset (:func:`.orbit.orbit_diagram`)
     with datashader, one colour per mode (forward blue, backward red, independent dark grey;
     where both sweeps land the colours mix); ``how`` and ``min_alpha`` as in datashader's
-    ``shade``, ``spread`` pixels added around each point (for sparse diagrams). Returns ``(image, x_range, y_range)`` with
-    ``image`` a datashader Image (``image.to_pil()`` gives a PIL image)."""
+    ``shade``, ``spread`` pixels added around each point (for sparse diagrams). Returns
+    ``(image, x_range, y_range)`` with ``image`` a datashader Image (``image.to_pil()``)."""
     import datashader as dsh
     import datashader.transfer_functions as tf
     import pandas as pd
