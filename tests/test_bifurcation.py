@@ -218,7 +218,12 @@ def _step(model, x, p):
 
 @pytest.mark.parametrize(
     ("name", "values"),
-    [("chialvo", {}), ("chialvo", {"b": 0.18}), ("rulkov2001", {}), ("henon", {})],
+    [
+        ("chialvo", {}),
+        ("chialvo", {"b": 0.18}),
+        ("rulkov2001", {}),
+        pytest.param("henon", {}, marks=pytest.mark.slow),
+    ],
 )
 def test_fixed_points_by_residual_and_finite_difference_multipliers(name, values):
     model = get_model(name)

@@ -71,6 +71,7 @@ def test_forward_and_backward_sweeps_expose_hysteresis(bistable):
     np.testing.assert_allclose(independent[inside], lower[inside], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_orbit_diagram_periods_of_the_logistic_map():
     r = np.array([2.9, 3.2, 3.5, 3.55, 3.83, 3.9])
     ds = orbit_diagram(
@@ -91,6 +92,7 @@ def test_detect_period_conventions():
     assert detect_period(np.sin(np.arange(100.0))) == 0
 
 
+@pytest.mark.slow
 def test_period_chart_matches_the_continuation_of_the_henon_map():
     a = np.linspace(0.0, 1.0, 21)
     b = np.array([0.1, 0.3])
