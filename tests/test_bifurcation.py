@@ -115,6 +115,9 @@ def test_feigenbaum_delta_from_the_first_doublings(logistic):
     np.testing.assert_allclose(cascade.delta, [4.751446, 4.656251, 4.668242], atol=1e-5)
     assert cascade.delta[-1] == pytest.approx(FEIGENBAUM_DELTA, rel=5e-4)
     assert np.all(np.array([p.coefficients["c"] for p in cascade.doublings]) > 0)
+    table = cascade.to_dataset()
+    np.testing.assert_allclose(table["r"].values, cascade.values)
+    np.testing.assert_allclose(table["delta"].values[2:], cascade.delta)
 
 
 @pytest.mark.slow
