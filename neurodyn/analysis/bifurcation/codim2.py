@@ -31,7 +31,8 @@ PD     GPD          ``c`` (flip normal-form coefficient)             normal-form
 PD     R2           ``prod_others (mu + 1)``                         sign change
 PD     LPPD         ``prod_others (mu - 1)``                         sign change
 PD     PDNS         ``prod_{others i<j} (mu_i mu_j - 1)``, complex   sign change
-NS     CH           ``d`` (first Lyapunov coefficient), |kappa| < 1  normal-form coeff. zero
+NS     CH           ``d`` (first Lyapunov coefficient), theta in     normal-form coeff. zero
+                    (CH_GUARD, pi - CH_GUARD)
 NS     R1, R2       ``kappa - 1``, ``kappa + 1``                      sign change
 NS     R3, R4       ``kappa + 1/2``, ``kappa``                        sign change
 NS     LPNS, PDNS   ``prod_others (mu - 1)``, ``prod_others (mu + 1)``  sign change
@@ -65,6 +66,10 @@ from .linalg import bordered, compound2, null_borders
 from .normal_forms import flip_coefficient, fold_coefficient, neimark_sacker_coefficient
 
 __all__ = ["bifurcation_curve", "continue_bifurcation_curve"]
+
+#: CH is not sought within this angle (radians) of R1 (theta = 0) and R2 (theta = pi), where
+#: the computation of d loses its accuracy (q and its conjugate become parallel).
+CH_GUARD = 0.05
 
 _COEFFICIENT_TESTS = {"LP": {"a": "CP"}, "PD": {"c": "GPD"}, "NS": {"d": "CH", "kappa": "R4"}}
 
@@ -175,7 +180,7 @@ class CurveProblem(CycleProblem):
             c = flip_coefficient(self._forms(info), M)
             return {"GPD": c, "R2": plus, "LPPD": minus, "PDNS": pairs}
         d = np.nan
-        if abs(kappa) < 1.0 - 1e-9:
+        if abs(kappa) < np.cos(CH_GUARD):
             d = neimark_sacker_coefficient(self._forms(info), M)[0]
         return {
             "CH": d,
