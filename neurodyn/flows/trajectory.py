@@ -4,10 +4,13 @@ seeded additive noise.
 ``trajectory(model, duration=...)`` integrates a catalogued or generated model with its
 integrator (or the one given) at its ``dt`` (or the one given), discards ``transient`` time
 units, records every ``every``-th step, and returns an ``xarray.Dataset`` whose attrs say the
-model, parameters, dt, integrator, transient, every, noise and seed. Deterministic runs use
-the batched kernel of :mod:`neurodyn.sim`; with ``noise`` the stochastic Euler–Maruyama or Heun
-step of :mod:`neurodyn.models.noise` with counter-based normals keyed by (seed, step, point), so
-point ``k`` of a batch gets the same noise whether it runs alone or with others.
+model, parameters, dt, integrator, transient, every, noise and seed. Deterministic runs call
+the model's generated ``advance`` (vectorised over the points) between recordings -- the same
+step as sweeps, without compiling a parallel kernel for each model; with ``noise`` the
+stochastic Euler–Maruyama or Heun step of :mod:`neurodyn.models.noise` with counter-based
+normals keyed by (seed, step, point), so point ``k`` of a batch gets the same noise whether it
+runs alone or with others. A point whose state leaves ``[-bound, bound]`` or becomes non-finite
+is flagged ``diverged`` and its states are NaN.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import xarray as xr
 from ..models import Model, compile_model, get_model
 from ..models.noise import _seed64, sde_kernel
 from ..provenance import provenance
-from ..sim import iterate_batch
 
 __all__ = ["parameter_batch", "trajectory"]
 
@@ -92,38 +94,27 @@ def trajectory(
     P = parameter_batch(model, overrides, n_points)
     n_out = (total - skip) // every
     total = skip + n_out * every  # the last recorded step is the last step
+    kept = np.full((n_out, model.n_state, n_points), np.nan)
+    ok = np.ones(n_points, dtype=np.bool_)
+    X = np.array(X0.T, order="C")  # a copy: the kernels write the final states here
+    compiled = compile_model(model)
+    bound = float(model.bound)
     if noise:
         amplitudes = np.zeros((model.n_state, n_points))
         for name, value in noise.items():
             if name not in model.state_names:
                 raise ValueError(f"noise on unknown state variable {name!r}")
             amplitudes[model.state_names.index(name)] = float(value)
-        out = np.full((n_out, model.n_state, n_points), np.nan)
-        ok = np.ones(n_points, dtype=np.bool_)
-        kernel = sde_kernel(compile_model(model).rhs, model.integrator)
-        X = np.array(X0.T, order="C")  # a copy: the kernel writes the final states here
-        kernel(
-            X,
-            P,
-            amplitudes,
-            _seed64(seed),
-            np.uint64(0),
-            0,
-            total,
-            every,
-            skip,
-            model.parameter_names.index("dt"),
-            0,
-            out,
-            float(model.bound),
-            ok,
-        )
-        kept = out
+        kernel = sde_kernel(compiled.rhs, model.integrator)
+        dt_row = model.parameter_names.index("dt")
+        key, stream = _seed64(seed), np.uint64(0)
+        kernel(X, P, amplitudes, key, stream, 0, total, every, skip, dt_row, 0, kept, bound, ok)
     else:
-        result = iterate_batch(
-            model, X0.T.copy(), P, steps=total - skip, transient=skip, every=every, keep=n_out
-        )
-        kept = result.kept
+        compiled.advance(X, P, 0, n_points, skip, bound, ok)
+        for slot in range(n_out):
+            compiled.advance(X, P, 0, n_points, every, bound, ok)
+            kept[slot] = X
+    kept[:, :, ~ok] = np.nan
     times = (skip + every * np.arange(1, n_out + 1)) * step
     unit = model.parameter("dt").unit if flow else "iteration"
     dims = ("time",) if single else ("point", "time")
@@ -131,6 +122,11 @@ def trajectory(
     for r, v in enumerate(model.state_names):
         values = kept[:, r, 0] if single else kept[:, r, :].T
         data[v] = (dims, values, {"long_name": model.state[r].description or v})
+    data["diverged"] = (
+        dims[:-1],
+        ~ok[0] if single else ~ok,
+        {"long_name": "state became non-finite or left [-bound, bound]; its values are NaN"},
+    )
     resolved = model.resolve_parameters(overrides)
     attrs = {
         "model": model.name,

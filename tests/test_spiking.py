@@ -1,0 +1,101 @@
+"""brian2 counterparts: a Chialvo network written as brian2 code equals the numba kernel, and
+the E–I LIF network's rates agree with its mean field and the matched Wilson–Cowan node."""
+
+import json
+
+import numpy as np
+import pytest
+
+from neurodyn.models import compile_model
+from neurodyn.networks import DiffusiveCoupling, erdos_renyi, network_model, ring
+
+pytest.importorskip("brian2")
+
+from neurodyn.spiking import (  # noqa: E402
+    EINetwork,
+    brian2_map_network,
+    matched_wilson_cowan,
+    mean_field_rates,
+    simulate_ei,
+)
+
+
+def _numba_run(adjacency, X0, sigma, steps, b):
+    """States (steps, 2, n, copies) of the numba network kernel from X0 (2, n, copies)."""
+    n = adjacency.shape[0]
+    model = network_model(
+        ["chialvo"] * n, [DiffusiveCoupling(adjacency, default=sigma)], shared=True
+    )
+    values = {**model.defaults(), "b": b}
+    copies = X0.shape[2]
+    P = np.tile(np.array([[values[p]] for p in model.parameter_names]), (1, copies))
+    X = X0.transpose(1, 0, 2).reshape(2 * n, copies).copy()  # rows x_0, y_0, x_1, y_1, ...
+    ok = np.ones(copies, dtype=np.bool_)
+    advance = compile_model(model).advance
+    states = []
+    for _ in range(steps):
+        advance(X, P, 0, copies, 1, 1e300, ok)
+        states.append(X.reshape(n, 2, copies).transpose(1, 0, 2).copy())
+    return np.array(states)
+
+
+def test_brian2_chialvo_ring_equals_numba():
+    """Ring of 8 Chialvo neurons (b = 0.6, oscillatory), diffusive coupling 0.05: 100
+    iterations from the same state agree to 1e-12."""
+    A = ring(8)
+    X0 = np.random.default_rng(1).uniform(0, 2, (2, 8))
+    ours = brian2_map_network("chialvo", A, steps=100, initial=X0, sigma=0.05)
+    reference = _numba_run(A, X0[:, :, None], 0.05, 100, b=0.6)[..., 0]
+    np.testing.assert_allclose(ours.x.values, reference[:, 0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.y.values, reference[:, 1], rtol=0, atol=1e-12)
+    assert "brian2" in ours.attrs["backend"]
+
+
+def test_brian2_chialvo_one_step_from_many_states():
+    """Chaotic regime (b = 0.18): compared step by step from the same states (one-ulp
+    differences grow along chaotic trajectories): a random 10-node graph from 300 random
+    states at once (300 disconnected copies for brian2, a batch of 300 for numba)."""
+    A = erdos_renyi(10, 0.3, seed=4)
+    copies = 300
+    X0 = np.random.default_rng(2).uniform(0, 3, (2, 10, copies))
+    ours = brian2_map_network(
+        "chialvo",
+        np.kron(np.eye(copies), A),
+        steps=1,
+        initial=X0.transpose(0, 2, 1).reshape(2, -1),  # node index = copy * 10 + node
+        sigma=0.02,
+        parameters={"b": 0.18},
+    )
+    reference = _numba_run(A, X0, 0.02, 1, b=0.18)[0]  # (2, 10, copies)
+    np.testing.assert_allclose(ours.x.values[0], reference[0].T.reshape(-1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.y.values[0], reference[1].T.reshape(-1), rtol=1e-12, atol=1e-12)
+
+
+def test_matched_wilson_cowan_reproduces_the_mean_field():
+    """The matched node's fixed point equals the Siegert mean-field rates to the logistic fit's
+    accuracy (about 10 %)."""
+    from neurodyn.neuralmass import steady_states
+
+    net = EINetwork()
+    rates = mean_field_rates(net)
+    values = matched_wilson_cowan(net)
+    stable = [s for s in steady_states("wilson_cowan", values) if s.stable]
+    assert len(stable) == 1
+    np.testing.assert_allclose(stable[0].state * 1000 / net.tau_ref, rates, rtol=0.12)
+    assert values["w_ei"] == pytest.approx(net.tau_e * net.g * net.J * net.k_i * 0.5)
+
+
+@pytest.mark.slow
+def test_ei_network_rates_match_the_wilson_cowan_node():
+    """1 s of the 1000-neuron LIF network: stationary rates within 25 % of the matched
+    Wilson–Cowan node's fixed point and of the mean field; E and I both fire."""
+    ds = simulate_ei(duration=1000.0, transient=200.0, seed=1)
+    network = ds.mean_rate_network.values
+    assert np.all(network > 5.0)
+    np.testing.assert_allclose(network, ds.rate_wilson_cowan_fixed_point.values, rtol=0.25)
+    np.testing.assert_allclose(network, ds.rate_mean_field.values, rtol=0.25)
+    late = ds.rate_wilson_cowan.sel(time=slice(500, None)).values
+    fixed_point = np.broadcast_to(ds.rate_wilson_cowan_fixed_point.values, late.shape)
+    np.testing.assert_allclose(late, fixed_point, rtol=1e-3)
+    assert json.loads(ds.attrs["network"])["k_e"] == 80 and ds.attrs["seed"] == 1
+    assert list(ds.population.values) == ["E", "I"] and ds.rate_network.attrs["units"] == "Hz"
