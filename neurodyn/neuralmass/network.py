@@ -428,7 +428,7 @@ def simulate_network(
         near_w=near[2],
         history=history.reshape(-1),
         block=np.zeros((n, BLOCK + 1)),
-        out=np.full((n_out, node.n_state, n), np.nan),
+        out=np.empty((n_out, node.n_state, n)),  # every slot is written
         ou=np.zeros_like(X),
         ou_mean=ou_mean,
         ou_scale=ou_scale,
