@@ -23,12 +23,13 @@ index vectorise):
     the equations (next state of a map, derivative of a flow) at columns ``lo <= i < hi`` of
     ``X`` with the parameters ``P[:, i]``, written into ``OUT[:, i]`` (same shape as ``X``),
     vectorised like ``advance``. Hand-written integrators (noise, delays, networks with matrix
-    coupling) build on it, so they evaluate the same generated expressions. It is compiled with
-    numba's ``error_model="numpy"``: a division by zero gives inf or NaN (which the integrators
-    flag as divergence) instead of raising, and the loop is free of exception branches, so
-    LLVM vectorises it.
+    coupling) build on it, so they evaluate the same generated expressions.
 
-Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`.
+Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`. All
+functions are compiled with numba's ``error_model="numpy"``: a division by zero gives inf or
+NaN -- which the kernels flag as divergence -- instead of raising ZeroDivisionError in the
+middle of a sweep, and the loops carry no exception branches, so LLVM vectorises the ones with
+divisions (a Wilson–Cowan step four times faster).
 """
 
 from __future__ import annotations
@@ -268,10 +269,9 @@ def _compile_source(source: str, kind: str, integrator: str, name: str) -> dict[
     if key not in _COMPILED:
         namespace: dict[str, object] = {"math": math, "vexp": vexp}
         exec(compile(source, f"<neurodyn model {name}>", "exec"), namespace)  # noqa: S102
+        jit = njit(error_model="numpy")
         _COMPILED[key] = {
-            "advance": njit(namespace["advance"]),
-            "evaluate": njit(namespace["evaluate"]),
-            "evaluate_jacobian": njit(namespace["evaluate_jacobian"]),
-            "rhs": njit(error_model="numpy")(namespace["rhs"]),
+            function: jit(namespace[function])
+            for function in ("advance", "evaluate", "evaluate_jacobian", "rhs")
         }
     return _COMPILED[key]
