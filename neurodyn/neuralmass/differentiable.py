@@ -1,9 +1,10 @@
 """The same equations in torch, for gradients: a generated torch right-hand side, networks of
 flow nodes, and the attractor classifier of Marino et al. (2025).
 
-:func:`torch_rhs` prints a model's sympy expressions -- the ones the numba kernels are generated
-from -- as torch code (``exp`` -> ``torch.exp``, ``where`` -> ``torch.where``, ...), so the
-torch and numba versions cannot drift apart; they are tested equal in float64.
+:func:`torch_rhs` wraps the torch code printed from a model's sympy expressions -- the ones the
+numba kernels are generated from -- by :mod:`neurodyn.models.torchgen` (``exp`` ->
+``torch.exp``, ``where`` -> ``torch.where``, ...), so the torch and numba versions cannot drift
+apart; they are tested equal in float64.
 
 :class:`FlowNetwork` integrates N nodes with the coupling of
 :func:`neurodyn.neuralmass.simulate_network` (``target_i += G sum_j W_ij coupled_j``, no delays)
@@ -28,100 +29,39 @@ from collections.abc import Mapping
 from functools import cache
 
 import numpy as np
-import sympy
 import torch
 
 from ..models import Model, ModelError, get_model
+from ..models.torchgen import torch_function, torch_function_source, used_parameters
 
 __all__ = ["AttractorClassifier", "FlowNetwork", "attractor_patterns", "torch_rhs"]
 
-_FUNCTIONS = {
-    sympy.exp: "torch.exp",
-    sympy.log: "torch.log",
-    sympy.sin: "torch.sin",
-    sympy.cos: "torch.cos",
-    sympy.tan: "torch.tan",
-    sympy.tanh: "torch.tanh",
-    sympy.sinh: "torch.sinh",
-    sympy.cosh: "torch.cosh",
-    sympy.atan: "torch.atan",
-    sympy.Abs: "torch.abs",
-}
-
-
-class _TorchPrinter:
-    def __init__(self, names: dict[sympy.Symbol, str]):
-        self.names = names
-
-    def __call__(self, e) -> str:  # noqa: C901 - one branch per node type
-        if e in self.names:
-            return self.names[e]
-        if isinstance(e, sympy.Integer):
-            return f"{int(e)}.0"
-        if isinstance(e, sympy.Rational):
-            return f"({e.p}.0 / {e.q}.0)"
-        if isinstance(e, sympy.Float | sympy.NumberSymbol):
-            return repr(float(e))
-        if isinstance(e, sympy.Add):
-            return "(" + " + ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Mul):
-            return "(" + " * ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Pow):
-            if e.exp.is_Integer and 0 < abs(int(e.exp)) <= 8:
-                product = "(" + " * ".join([self(e.base)] * abs(int(e.exp))) + ")"
-                return product if e.exp > 0 else f"(1.0 / {product})"
-            if e.exp == sympy.Rational(1, 2):
-                return f"torch.sqrt({self(e.base)})"
-            return f"({self(e.base)} ** {self(e.exp)})"
-        if e.func in _FUNCTIONS:
-            return f"{_FUNCTIONS[e.func]}({self(e.args[0])})"
-        if isinstance(e, sympy.Piecewise):
-            text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
-            pieces = e.args[:-1] if e.args[-1][1] is sympy.true else e.args
-            for value, condition in reversed(pieces):
-                text = f"torch.where({self(condition)}, {self(value)}, {text})"
-            return text
-        if isinstance(e, sympy.core.relational.Relational):
-            return f"({self(e.lhs)} {e.rel_op} {self(e.rhs)})"
-        if isinstance(e, sympy.And | sympy.Or):
-            op = " & " if isinstance(e, sympy.And) else " | "
-            return "(" + op.join(self(a) for a in e.args) + ")"
-        raise NotImplementedError(f"cannot generate torch code for {e!r}")
-
 
 def torch_source(model: Model) -> str:
-    """Source of ``rhs(state, parameters)``: ``state`` (..., n_state), ``parameters`` a mapping
-    from every parameter name to a number or a tensor broadcastable to ``state[..., 0]``."""
-    names = {model.symbols[n]: f"s_{n}" for n in model.state_names}
-    names.update({model.symbols[n]: f"p_{n}" for n in model.parameter_names})
-    lines = ["def rhs(state, parameters):"]
-    lines += [f"    s_{n} = state[..., {r}]" for r, n in enumerate(model.state_names)]
-    used = set().union(*(e.free_symbols for e in model.expressions))
-    lines += [
-        f"    p_{n} = torch.as_tensor(parameters[{n!r}], dtype=state.dtype)"
-        for n in model.parameter_names
-        if model.symbols[n] in used
-    ]
-    replacements, reduced = sympy.cse(list(model.expressions), symbols=sympy.numbered_symbols("_c"))
-    printer = _TorchPrinter(names)
-    for symbol, value in replacements:
-        lines.append(f"    {symbol} = {printer(value)}")
-        names[symbol] = str(symbol)
-    values = [printer(e) for e in reduced]
-    lines.append(
-        "    out = [" + ", ".join(f"torch.as_tensor({v}, dtype=state.dtype)" for v in values) + "]"
-    )
-    lines.append("    return torch.stack(torch.broadcast_tensors(*out), dim=-1)")
-    return "\n".join(lines)
+    """Source of the generated equations that :func:`torch_rhs` wraps (see
+    :func:`neurodyn.models.torchgen.torch_function_source`)."""
+    return torch_function_source(model, "equations")
 
 
 @cache
 def torch_rhs(model: Model):
-    """The right-hand side of ``model`` as a torch function ``rhs(state, parameters)`` (see
-    :func:`torch_source`); generated from the same sympy expressions as the numba kernels."""
-    namespace: dict[str, object] = {"torch": torch, "math": math}
-    exec(compile(torch_source(model), f"<neurodyn torch {model.name}>", "exec"), namespace)  # noqa: S102
-    return namespace["rhs"]
+    """The right-hand side of ``model`` as a torch function ``rhs(state, parameters)``:
+    ``state`` (..., n_state), ``parameters`` a mapping from every parameter name the equations use
+    to a number or a tensor broadcastable to ``state[..., 0]``; returns (..., n_state). Generated
+    from the same sympy expressions as the numba kernels (:mod:`neurodyn.models.torchgen`)."""
+    equations = torch_function(model, "equations")
+    rows = used_parameters(model, model.expressions)
+    names = model.parameter_names
+
+    def rhs(state: torch.Tensor, parameters: Mapping[str, object]) -> torch.Tensor:
+        P = [None] * len(names)
+        for r in rows:
+            P[r] = torch.as_tensor(parameters[names[r]], dtype=state.dtype, device=state.device)
+        values = equations(state.unbind(-1), P)
+        out = [torch.as_tensor(v, dtype=state.dtype, device=state.device) for v in values]
+        return torch.stack(torch.broadcast_tensors(*out), dim=-1)
+
+    return rhs
 
 
 class FlowNetwork(torch.nn.Module):
