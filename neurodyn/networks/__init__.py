@@ -8,7 +8,7 @@ of the edge from node ``j`` to node ``i``.
 
 from .build import network_model, node_rows
 from .coupling import ChemicalSynapse, Coupling, DiffusiveCoupling, HigherOrderCoupling
-from .presets import PRESETS, chialvo_ring_star, chialvo_rulkov_chain
+from .presets import PRESETS, chialvo_ring_star, chialvo_rulkov_chain, network_preset
 from .topology import (
     all_to_all,
     chain,
@@ -36,6 +36,7 @@ __all__ = [
     "erdos_renyi",
     "from_matrix",
     "network_model",
+    "network_preset",
     "node_rows",
     "ring",
     "ring_star",

@@ -7,12 +7,12 @@ against the papers' text is said in each entry's ``unconfirmed``.
 
 from __future__ import annotations
 
-from ..models import Model
+from ..models import Model, ModelError
 from .build import network_model
 from .coupling import NAIR_2024, DiffusiveCoupling, HigherOrderCoupling
 from .topology import chain, clique_triangles, ring_star
 
-__all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain"]
+__all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain", "network_preset"]
 
 GHOSH_2024 = (
     "I. Ghosh, A. S. Nair, H. O. Fatoyinbo, S. S. Muni, Dynamical properties of a small "
@@ -106,3 +106,21 @@ def chialvo_rulkov_chain(
         source=GHOSH_2024,
         notes=f"Not confirmed from the paper: {preset['unconfirmed']}",
     )
+
+
+def network_preset(name: str, **options: object) -> Model:
+    """Build the network preset ``name`` (a key of :data:`PRESETS`) with the builder's options.
+
+    Raises :class:`~neurodyn.models.ModelError` naming the presets for an unknown name, and for
+    an option the builder does not take.
+    """
+    builders = {
+        "chialvo_ring_star": chialvo_ring_star,
+        "chialvo_rulkov_chain": chialvo_rulkov_chain,
+    }
+    if name not in builders:
+        raise ModelError(f"unknown network preset {name!r} (available: {', '.join(builders)})")
+    try:
+        return builders[name](**options)
+    except TypeError as err:
+        raise ModelError(f"network preset {name!r}: {err}") from None

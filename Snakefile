@@ -1,0 +1,32 @@
+# neurodyn's study workflow: `snakemake --cores N` runs the default study and writes its report.
+#
+#   results/<study>/parts/chunk_NNN.zarr   one job per chunk of the sweep (with its measures)
+#   results/<study>/sweep.zarr             the merged, consolidated store
+#   results/<study>/orbit.zarr             the one-parameter orbit diagram
+#   results/<study>/report/report.html     the bifurcation and synchronization report
+#
+# Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
+from snakemake.utils import min_version
+
+from neurodyn.workflow import check_study, n_chunks, section
+
+min_version("8.0")
+
+
+configfile: workflow.source_path("workflows/config/default.yaml")
+
+
+config = check_study(config, workflow.source_path("workflows/config/schema.yaml"))
+STUDY = f"{config['results']}/{config['study']}"
+CHUNKS = [f"{i:03d}" for i in range(n_chunks(config))]
+
+
+include: "workflows/rules/sweep.smk"
+include: "workflows/rules/report.smk"
+
+
+rule all:
+    input:
+        f"{STUDY}/sweep.zarr",
+        f"{STUDY}/report",
+    default_target: True

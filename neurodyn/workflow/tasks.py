@@ -1,0 +1,105 @@
+"""The workflow's jobs as functions: one sweep chunk, the merge, the orbit diagram.
+
+The Snakemake rules (``workflows/rules/*.smk``) call these through small scripts; tests and
+benchmarks call them directly. Each job uses ``threads`` numba threads. Every job writes its
+store atomically (:func:`neurodyn.store.write_dataset`), so a killed job leaves no partial
+store behind and a rerun recomputes exactly the missing ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ..sim import sweep, thread_count
+from ..store import merge_stores, write_dataset
+from .config import chunk_axes, resolve_model, study_axes
+
+__all__ = ["compute_chunk", "merge_chunks", "run_chunk", "run_orbit_diagram"]
+
+
+def compute_chunk(config: Mapping[str, Any], index: int, threads: int | None = 1) -> xr.Dataset:
+    """Sweep chunk ``index`` of a checked study config and add its measures."""
+    model = resolve_model(config["model"], config.get("model_options"))
+    simulation = config["simulation"]
+    with thread_count(threads):
+        ds = sweep(
+            model,
+            chunk_axes(config, index),
+            config["fixed"],
+            steps=simulation["steps"],
+            transient=simulation.get("transient"),
+            keep=simulation["keep"],
+            every=simulation["every"],
+            n_initial=simulation["n_initial"],
+            seed=simulation["seed"],
+            bound=simulation.get("bound"),
+            threads=threads,
+        )
+        if config["measures"]:
+            from ..analysis import add_measures
+
+            ds = add_measures(
+                ds,
+                config["measures"],
+                model,
+                seed=simulation["seed"],
+                threads=threads,
+                **config["measure_options"],
+            )
+    ds.attrs["study"] = config["study"]
+    return ds
+
+
+def run_chunk(
+    config: Mapping[str, Any], index: int, out: str | os.PathLike[str], threads: int | None = 1
+) -> Path:
+    """Compute chunk ``index`` and write it to the store ``out``."""
+    return write_dataset(compute_chunk(config, index, threads), out)
+
+
+def merge_chunks(
+    parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
+) -> Path:
+    """Merge the chunk stores of one study into the store ``out``."""
+    return merge_stores(parts, out)
+
+
+def run_orbit_diagram(
+    config: Mapping[str, Any], out: str | os.PathLike[str], threads: int | None = 1
+) -> Path:
+    """The study's one-parameter orbit diagram (``bifurcation`` section) into the store ``out``.
+
+    The other swept parameters sit at the middle of their ranges unless ``fixed`` sets them.
+    """
+    from ..analysis.bifurcation import orbit_diagram
+    from ..sim import parse_axis
+
+    model = resolve_model(config["model"], config.get("model_options"))
+    spec = config["bifurcation"]
+    parameter, values = parse_axis(f"{spec['parameter']}={spec['values']}")
+    fixed = {
+        name: float(axis[len(axis) // 2])
+        for name, axis in study_axes(config).items()
+        if name != parameter
+    }
+    fixed.update(config["fixed"])
+    ds = orbit_diagram(
+        model,
+        parameter,
+        values,
+        fixed,
+        modes=tuple(spec["modes"]),
+        n_initial=spec["n_initial"],
+        seed=config["simulation"]["seed"],
+        transient=spec["transient"],
+        keep=spec["keep"],
+        bound=config["simulation"].get("bound"),
+        threads=threads,
+    )
+    ds.attrs["study"] = config["study"]
+    return write_dataset(ds, out)

@@ -1,0 +1,12 @@
+"""Snakemake job: the study's HTML report with its figures (rule report)."""
+
+from neurodyn.report import write_report
+from neurodyn.workflow.joblog import job_log
+
+with job_log(snakemake.log[0]):  # noqa: F821
+    write_report(
+        snakemake.input.sweep,  # noqa: F821
+        snakemake.input.get("orbit"),  # noqa: F821
+        snakemake.output[0],  # noqa: F821
+        config=snakemake.params.study,  # noqa: F821
+    )
