@@ -1,0 +1,156 @@
+"""The cluster tier: a real one-node SLURM cluster on this machine.
+
+The session fixture runs tests/slurm/start_cluster.sh (installs Debian's slurm-wlm and munge
+when missing, configures and starts munged, slurmctld and slurmd; copes with them already
+running). It needs root and apt-get; where the cluster cannot be started the tests fail with
+the script's diagnostics rather than being skipped. Deselect the tier with `-m "not slurm"`.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+pytestmark = pytest.mark.slurm
+
+REPO = Path(__file__).resolve().parents[1]
+START_SCRIPT = REPO / "tests" / "slurm" / "start_cluster.sh"
+SLURM_PROFILE = REPO / "workflows" / "profiles" / "slurm"
+LOCAL_PROFILE = REPO / "workflows" / "profiles" / "local"
+TINY_CONFIG = REPO / "workflows" / "config" / "tiny.yaml"
+
+
+def _env():
+    """Environment for commands that must find this interpreter's snakemake and python."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for key in [k for k in env if k.startswith(("SLURM_", "SBATCH_", "SRUN_"))]:
+        del env[key]  # not inside someone else's allocation
+    return env
+
+
+def _run(cmd, timeout, **kwargs):
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=_env(), **kwargs
+    )
+
+
+def _tail(text, n=60):
+    return "\n".join(text.splitlines()[-n:])
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """A running one-node SLURM cluster (started here unless it already runs)."""
+    t0 = time.monotonic()
+    try:
+        proc = _run(["bash", str(START_SCRIPT)], timeout=240)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{START_SCRIPT.name} did not finish within 240 s:\n{exc.stderr or ''}")
+    if proc.returncode != 0:
+        pytest.fail(
+            f"could not start a SLURM cluster on this machine ({START_SCRIPT.name} exited "
+            f"{proc.returncode}; the tier needs root and apt-get):\n"
+            f"{proc.stdout}\n{proc.stderr}",
+            pytrace=False,
+        )
+    print(f"SLURM cluster up after {time.monotonic() - t0:.1f} s\n{proc.stderr}")
+    return proc
+
+
+def test_sbatch_job_runs_and_writes_its_output(slurm_cluster, tmp_path):
+    out = tmp_path / "job.out"
+    script = tmp_path / "job.sh"
+    script.write_text(
+        "#!/bin/bash\n"
+        'echo "job $SLURM_JOB_ID cpus $SLURM_CPUS_PER_TASK"\n'
+        f"{sys.executable} -c "
+        "\"import numpy as np, neurodyn; print('sum', int(np.arange(10).sum()))\"\n"
+    )
+    proc = _run(
+        ["sbatch", "--parsable", "--wait", "--job-name", "neurodyn-test",
+         "--cpus-per-task=1", "--mem=200", "--time=2", "--output", str(out), str(script)],
+        timeout=120, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, f"sbatch failed:\n{proc.stdout}\n{proc.stderr}"
+    job_id = proc.stdout.strip().split(";")[0]
+    assert job_id.isdigit(), proc.stdout
+    lines = out.read_text().splitlines()
+    assert lines == [f"job {job_id} cpus 1", "sum 45"], out.read_text()
+
+
+def _snakemake(profile, results, log_dir, extra=(), timeout=300):
+    cmd = [
+        sys.executable, "-m", "snakemake",
+        "--profile", str(profile.relative_to(REPO)),
+        "--configfile", str(TINY_CONFIG.relative_to(REPO)),
+        "--config", f"results={results}",
+        *extra,
+    ]
+    t0 = time.monotonic()
+    proc = _run(cmd, timeout=timeout, cwd=REPO)
+    elapsed = time.monotonic() - t0
+    if proc.returncode != 0:
+        logs = ""
+        for log in sorted(Path(log_dir).rglob("*.log")) if log_dir else []:
+            logs += f"\n--- {log}\n{_tail(log.read_text(), 30)}"
+        pytest.fail(
+            f"{' '.join(cmd)} exited {proc.returncode} after {elapsed:.0f} s:\n"
+            f"{_tail(proc.stdout)}\n{_tail(proc.stderr)}{logs}",
+            pytrace=False,
+        )
+    return elapsed
+
+
+def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster, tmp_path):
+    assert (REPO / "Snakefile").is_file() and TINY_CONFIG.is_file()
+    study = yaml.safe_load(TINY_CONFIG.read_text())["study"]
+    local = tmp_path / "local"
+    cluster = tmp_path / "slurm"
+    slurm_logs = tmp_path / "slurm_logs"
+
+    _snakemake(LOCAL_PROFILE, local, None, extra=["--cores", "2"])
+    elapsed = _snakemake(
+        SLURM_PROFILE, cluster, slurm_logs,
+        extra=[
+            "--slurm-logdir", str(slurm_logs),
+            "--slurm-keep-successful-logs",
+            # the one-node test cluster answers at once; do not wait 20 s for the first check
+            "--slurm-init-seconds-before-status-checks", "2",
+            "--latency-wait", "5",
+        ],
+    )
+    print(f"workflow through SLURM: {elapsed:.0f} s")
+
+    # Every job ran as a SLURM job: one sbatch log per job of the cluster rules.
+    job_logs = list(slurm_logs.rglob("*.log"))
+    assert any("rule_sweep_chunk" in str(p) for p in job_logs), job_logs
+
+    for root in (local, cluster):
+        assert (root / study / "sweep.zarr").is_dir()
+        assert (root / study / "report" / "report.html").is_file()
+
+    with xr.open_zarr(local / study / "sweep.zarr") as a, \
+            xr.open_zarr(cluster / study / "sweep.zarr") as b:
+        assert set(a.data_vars) == set(b.data_vars) and len(a.data_vars) > 0
+        xr.testing.assert_equal(a.load(), b.load())
+        # The values are real numbers, not a store of NaNs on both sides.
+        finite = [np.isfinite(a[v].values).any() for v in a.data_vars
+                  if np.issubdtype(a[v].dtype, np.floating)]
+        assert any(finite)
+
+
+def test_start_script_is_idempotent(slurm_cluster):
+    t0 = time.monotonic()
+    proc = _run(["bash", str(START_SCRIPT)], timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "starting" not in proc.stderr  # nothing restarted: the cluster was already up
+    assert time.monotonic() - t0 < 30
+    assert shutil.which("sinfo")
