@@ -8,15 +8,16 @@
 # Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
 from snakemake.utils import min_version
 
-from neurodyn.workflow import check_study, n_chunks, section
+from neurodyn.workflow import check_study, n_chunks, section, with_defaults
 
 min_version("8.0")
 
-
-configfile: workflow.source_path("workflows/config/default.yaml")
-
-
-config = check_study(config, workflow.source_path("workflows/config/schema.yaml"))
+# A --configfile naming a study replaces the default study; without one, `--config key=value`
+# overrides keys of the default study.
+config = check_study(
+    with_defaults(config, workflow.source_path("workflows/config/default.yaml")),
+    workflow.source_path("workflows/config/schema.yaml"),
+)
 STUDY = f"{config['results']}/{config['study']}"
 CHUNKS = [f"{i:03d}" for i in range(n_chunks(config))]
 

@@ -99,6 +99,32 @@ def simulate_command(
     click.echo(f"wrote {path} ({ds['diverged'].size} runs, {n_diverged} diverged)")
 
 
+@main.command(
+    "sweep", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--cores", default="all", show_default=True, help="Cores for local runs.")
+@click.option(
+    "--profile", default=None, help="local, slurm, or a Snakemake profile folder (default: none)."
+)
+@click.option("--dry-run", "-n", is_flag=True, help="Show the jobs without running them.")
+@click.pass_context
+def sweep_command(
+    ctx: click.Context, config: Path, cores: str, profile: str | None, dry_run: bool
+) -> None:
+    """Run the study in CONFIG (YAML) with the Snakemake workflow; results under results/.
+
+    Arguments after CONFIG that neurodyn does not know go to Snakemake (targets, --forceall).
+    """
+    from .workflow import StudyError, run_study
+
+    try:
+        code = run_study(config, cores=cores, profile=profile, dry_run=dry_run, extra=ctx.args)
+    except StudyError as err:
+        raise click.UsageError(str(err)) from None
+    ctx.exit(code)
+
+
 @main.command("info")
 @click.argument("store", type=click.Path(path_type=Path))
 def info_command(store: Path) -> None:

@@ -14,8 +14,10 @@ from .config import (
     resolve_model,
     section,
     study_axes,
+    with_defaults,
     workflow_root,
 )
+from .runner import run_study, snakemake_command
 from .tasks import compute_chunk, merge_chunks, run_chunk, run_orbit_diagram
 
 __all__ = [
@@ -28,8 +30,11 @@ __all__ = [
     "n_chunks",
     "resolve_model",
     "section",
+    "snakemake_command",
     "run_chunk",
     "run_orbit_diagram",
+    "run_study",
     "study_axes",
+    "with_defaults",
     "workflow_root",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "resolve_model",
     "section",
     "study_axes",
+    "with_defaults",
     "workflow_root",
 ]
 
@@ -63,7 +64,10 @@ def resolve_model(name: str, options: Mapping[str, Any] | None = None) -> Model:
         return network_preset(name, **dict(options or {}))
     if options:
         raise ModelError(f"model_options are for network presets only, not for model {name!r}")
-    return get_model(name)
+    try:
+        return get_model(name)
+    except ModelError as err:
+        raise ModelError(f"{err}; network presets: {', '.join(PRESETS)}") from None
 
 
 def _axis(key: str, name: str, spec: str) -> np.ndarray:
@@ -169,6 +173,18 @@ def chunk_axes(config: Mapping[str, Any], index: int) -> dict[str, np.ndarray]:
     size = int(config["chunk_size"])
     axes[first] = axes[first][index * size : (index + 1) * size]
     return axes
+
+
+def with_defaults(
+    config: Mapping[str, Any], default: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """``config`` if it names a ``study``, else the study in ``default`` updated by ``config``.
+
+    Sections are replaced, not merged: a study's ``sweep`` never inherits the default's axes.
+    """
+    if "study" in config:
+        return dict(config)
+    return {**yaml.safe_load(Path(default).read_text()), **config}
 
 
 def section(config: Mapping[str, Any], *drop: str) -> dict[str, Any]:
