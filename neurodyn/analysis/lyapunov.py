@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 from numba import njit, prange
 
+from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
 from ..sim.batch import thread_count
 from ..sim.kernels import BLOCK
@@ -31,13 +32,15 @@ __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
 class LyapunovResult:
     """``exponents`` (n_exponents, batch), sorted descending per point, per ``unit``;
     ``stderr`` (n_exponents, batch); ``segments`` (segments, n_exponents, batch) the estimates of
-    each part of the run; ``diverged`` (batch,). Diverged points have NaN exponents."""
+    each part of the run; ``diverged`` (batch,). Diverged points have NaN exponents.
+    ``backend`` says what computed them (float32 results are returned as float64 arrays)."""
 
     exponents: np.ndarray
     stderr: np.ndarray
     segments: np.ndarray
     diverged: np.ndarray
     unit: str
+    backend: Backend = Backend("numba", "cpu", "float64")
 
 
 @cache
@@ -102,12 +105,19 @@ def lyapunov_spectrum(
     segments: int = 10,
     bound: float | None = None,
     threads: int | None = None,
+    backend: str = "numba",
+    device: str = "auto",
+    dtype: str = "float64",
 ) -> LyapunovResult:
     """Lyapunov spectrum of ``model`` for each column of ``initial`` (n_state, batch) and
     ``parameters`` (n_param, batch): ``transient`` iterations discarded, then ``steps``
     iterations (rounded down to a multiple of ``segments``) averaged. Per iteration for maps;
     per unit time for flows (the per-step values divided by the point's ``dt``).
+
+    ``backend``, ``device``, ``dtype``: the numba kernel (float64, CPU) or the generated torch
+    code on a CPU or GPU (:mod:`neurodyn.backends`); the same algorithm either way.
     """
+    choice = resolve_backend(backend, device, dtype)
     n = model.n_state
     m = n if n_exponents is None else int(n_exponents)
     if not 1 <= m <= n:
@@ -127,19 +137,29 @@ def lyapunov_spectrum(
     segment_length = steps // segments
     log_r = np.zeros((segments, m, batch))
     ok = np.ones(batch, dtype=np.bool_)
-    compiled = compile_model(model)
-    kernel = _qr_kernel(compiled.advance, compiled.jacobian)
-    with thread_count(threads):
-        kernel(
+    bound = float(model.bound if bound is None else bound)
+    if choice.backend == "torch":
+        from ..backends.runtime import default_chunk_size
+        from ..backends.torch_lyapunov import qr_log_r
+
+        log_r, ok = qr_log_r(
+            model,
             X,
             P,
-            Q,
-            int(transient),
-            segment_length,
-            log_r,
-            float(model.bound if bound is None else bound),
-            ok,
+            n_exponents=m,
+            transient=int(transient),
+            segments=segments,
+            segment_length=segment_length,
+            bound=bound,
+            choice=choice,
+            threads=threads,
+            chunk_size=default_chunk_size(choice.device),
         )
+    else:
+        compiled = compile_model(model)
+        kernel = _qr_kernel(compiled.advance, compiled.jacobian)
+        with thread_count(threads):
+            kernel(X, P, Q, int(transient), segment_length, log_r, bound, ok)
     per_segment = log_r / segment_length
     if model.kind == "flow":
         per_segment /= P[model.parameter_names.index("dt")]
@@ -154,6 +174,7 @@ def lyapunov_spectrum(
         segments=take(per_segment, order[None], axis=1),
         diverged=~ok,
         unit="per iteration" if model.kind == "map" else "per unit time",
+        backend=choice,
     )
 
 

@@ -10,10 +10,18 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
 from .kernels import Outputs, Schedule, iterate_kernel
 
-__all__ = ["BatchResult", "iterate_batch", "thread_count"]
+__all__ = [
+    "BatchResult",
+    "empty_outputs",
+    "finish_batch",
+    "iterate_batch",
+    "prepare_batch",
+    "thread_count",
+]
 
 
 @dataclass
@@ -25,7 +33,8 @@ class BatchResult:
     ``maximum``, ``mean`` (n_state, batch) over the ``steps`` iterations after the transient;
     ``distinct`` (batch,) the distinct-value count (see :class:`~.kernels.Schedule`);
     ``diverged`` (batch,) True where a state became non-finite or left ``[-bound, bound]``.
-    Every array entry of a diverged point is NaN (``distinct`` is -1).
+    Every array entry of a diverged point is NaN (``distinct`` is -1). ``backend`` says what
+    computed it (float32 results are returned as float64 arrays).
     """
 
     final: np.ndarray
@@ -37,6 +46,7 @@ class BatchResult:
     distinct: np.ndarray
     diverged: np.ndarray
     schedule: Schedule
+    backend: Backend = Backend("numba", "cpu", "float64")
 
 
 @contextlib.contextmanager
@@ -80,6 +90,9 @@ def iterate_batch(
     threads: int | None = None,
     chunk_size: int = 65536,
     progress: bool = False,
+    backend: str = "numba",
+    device: str = "auto",
+    dtype: str = "float64",
 ) -> BatchResult:
     """Iterate ``model`` from ``initial`` (n_state, batch) with ``parameters`` (n_param, batch).
 
@@ -88,7 +101,51 @@ def iterate_batch(
     Runs ``transient`` + ``steps`` iterations per point. The batch is processed in chunks of
     ``chunk_size`` points (a progress bar counts them when ``progress``); results do not depend
     on ``chunk_size`` or ``threads``. ``bound`` defaults to ``model.bound``.
+
+    ``backend``, ``device``, ``dtype``: the numba kernels (float64, CPU) or the generated torch
+    code (:mod:`neurodyn.backends`); ``threads`` sets the CPU threads of either.
     """
+    choice = resolve_backend(backend, device, dtype)
+    X, P, schedule = prepare_batch(
+        model,
+        initial,
+        parameters,
+        steps=steps,
+        transient=transient,
+        every=every,
+        keep=keep,
+        distinct_window=distinct_window,
+        distinct_variable=distinct_variable,
+        max_distinct=max_distinct,
+        distinct_tol=distinct_tol,
+        bound=bound,
+    )
+    if choice.backend == "torch":
+        from ..backends.torch_batch import run_torch
+
+        out = run_torch(model, X, P, schedule, choice, threads, chunk_size, progress)
+    else:
+        out = _run_numba(model, X, P, schedule, threads, chunk_size, progress)
+    return finish_batch(X, out, schedule, choice)
+
+
+def prepare_batch(
+    model: Model,
+    initial: np.ndarray,
+    parameters: np.ndarray,
+    *,
+    steps: int,
+    transient: int,
+    every: int,
+    keep: int,
+    distinct_window: int,
+    distinct_variable: int,
+    max_distinct: int,
+    distinct_tol: float,
+    bound: float | None,
+) -> tuple[np.ndarray, np.ndarray, Schedule]:
+    """Checked float64 copies of ``initial`` and ``parameters`` and the :class:`Schedule` of a
+    batch run (the arguments as in :func:`iterate_batch`)."""
     _check_counts(steps=steps, transient=transient, keep=keep, distinct_window=distinct_window)
     if every < 1:
         raise ValueError(f"every must be a positive integer, not {every!r}")
@@ -117,17 +174,34 @@ def iterate_batch(
         distinct_tol=float(distinct_tol),
         bound=float(model.bound if bound is None else bound),
     )
-    batch = X.shape[1]
-    n = model.n_state
-    out = Outputs(
-        kept=np.full((schedule.keep, n, batch), np.nan),
-        minimum=np.empty((n, batch)),
-        maximum=np.empty((n, batch)),
-        total=np.empty((n, batch)),
+    return X, P, schedule
+
+
+def empty_outputs(n_state: int, batch: int, schedule: Schedule) -> Outputs:
+    """The output arrays of a batch run, initialised as the kernels expect."""
+    return Outputs(
+        kept=np.full((schedule.keep, n_state, batch), np.nan),
+        minimum=np.empty((n_state, batch)),
+        maximum=np.empty((n_state, batch)),
+        total=np.empty((n_state, batch)),
         distinct_values=np.zeros((schedule.max_distinct, batch)),
         distinct_count=np.zeros(batch, dtype=np.int64),
         ok=np.ones(batch, dtype=np.bool_),
     )
+
+
+def _run_numba(
+    model: Model,
+    X: np.ndarray,
+    P: np.ndarray,
+    schedule: Schedule,
+    threads: int | None,
+    chunk_size: int,
+    progress: bool,
+) -> Outputs:
+    """Run the numba kernel chunk by chunk; ``X`` becomes the final states."""
+    batch = X.shape[1]
+    out = empty_outputs(model.n_state, batch, schedule)
     kernel = iterate_kernel(compile_model(model).advance)
     starts = range(0, batch, max(1, int(chunk_size)))
     with thread_count(threads):
@@ -139,6 +213,13 @@ def iterate_batch(
             for whole, piece in zip(out, chunk, strict=True):
                 whole[..., part] = piece
             X[:, part] = x
+    return out
+
+
+def finish_batch(X: np.ndarray, out: Outputs, schedule: Schedule, choice: Backend) -> BatchResult:
+    """The :class:`BatchResult` from final states ``X`` and filled outputs: mean from the sum,
+    NaN (and distinct -1) at diverged points, kept iterations."""
+    n, batch = X.shape
     diverged = ~out.ok
     mean = out.total / schedule.steps if schedule.steps else np.full((n, batch), np.nan)
     distinct = out.distinct_count.copy()
@@ -160,4 +241,5 @@ def iterate_batch(
         distinct=distinct,
         diverged=diverged,
         schedule=schedule,
+        backend=choice,
     )

@@ -61,6 +61,9 @@ def sweep(
     threads: int | None = None,
     chunk_size: int = 65536,
     progress: bool = False,
+    backend: str = "numba",
+    device: str = "auto",
+    dtype: str = "float64",
 ) -> xr.Dataset:
     """Iterate ``model`` on the full grid over ``axes`` (with ``fixed`` values for the rest).
 
@@ -73,6 +76,11 @@ def sweep(
     Returns a Dataset with one coordinate per swept parameter, ``ic`` (initial state index) and
     ``iteration`` (of the kept states), and variables ``<v>`` (kept states), ``<v>_min``,
     ``<v>_max``, ``<v>_mean``, ``<v>_final``, ``<v>_initial``, ``distinct`` and ``diverged``.
+
+    ``backend`` (numba, torch), ``device`` (auto, cpu, cuda) and ``dtype`` (float64, float32;
+    torch only) choose what computes it (:mod:`neurodyn.backends`); the Dataset is the same
+    whatever the choice, with ``backend``, ``device`` and ``dtype`` in its attrs (float32 values
+    are stored as float64 and flagged by ``dtype`` and ``precision``).
     """
     fixed = dict(fixed or {})
     if transient is None:
@@ -103,6 +111,9 @@ def sweep(
         threads=threads,
         chunk_size=chunk_size,
         progress=progress,
+        backend=backend,
+        device=device,
+        dtype=dtype,
     )
     grid_shape = (*(len(v) for v in axes.values()), n_ic)
     dims = (*axes, "ic")
@@ -158,6 +169,7 @@ def sweep(
         "every": every,
         "bound": result.schedule.bound,
         "time_unit": "iteration",
+        **result.backend.attrs(),
         **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

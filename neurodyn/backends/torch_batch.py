@@ -1,0 +1,102 @@
+"""The batched iteration with streaming reducers, in torch (CPU or CUDA, float64 or float32).
+
+The same schedule and outputs as the numba kernel (:mod:`neurodyn.sim.kernels`): ``transient``
+iterations, then ``steps`` iterations over which min, max and the sum are taken, the states at
+the last ``keep`` multiples of ``every`` counted back from the end kept, distinct values of one
+state variable counted over the last ``distinct_window`` iterations (two values are the same
+when they differ by at most ``distinct_tol * max(1, |known|)``; a count of ``max_distinct + 1``
+means more), and ``ok`` cleared for good at the first iteration with a state value that is NaN,
+inf or past ``bound`` in magnitude. Every point is independent, so results do not depend on the
+chunking. The whole batch of a chunk advances together: a Python loop over iterations, each one a
+few whole-tensor operations (no host synchronisation inside the loop).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..models import Model
+from ..sim.batch import empty_outputs
+from ..sim.kernels import Outputs, Schedule
+from . import Backend
+from .runtime import torch_threads
+from .torch_model import torch_model
+
+__all__ = ["count_distinct", "run_torch"]
+
+
+def count_distinct(value: torch.Tensor, values: torch.Tensor, count: torch.Tensor, s: Schedule):
+    """Add ``value`` (batch,) to each point's list of distinct values ``values``
+    (max_distinct, batch) and count ``count`` (batch,), in place (convention: module docstring)."""
+    limit = s.max_distinct
+    if limit == 0:
+        count += count == 0
+        return
+    slots = torch.arange(limit, device=value.device)[:, None]
+    close = (value - values).abs() <= s.distinct_tol * torch.clamp(values.abs(), min=1.0)
+    found = (close & (slots < count)).any(0)
+    new = (count <= limit) & ~found
+    position = count.clamp(max=limit - 1)[None]
+    current = values.gather(0, position)
+    values.scatter_(0, position, torch.where((new & (count < limit))[None], value, current))
+    count += new
+
+
+def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> tuple:
+    """Advance ``X`` through the schedule; returns the final state and the filled outputs."""
+    step = torch_model(model).step
+    n, batch = X.shape
+    options = {"dtype": X.dtype, "device": X.device}
+    ok = torch.ones(batch, dtype=torch.bool, device=X.device)
+    for _ in range(s.transient):
+        X = step(X, P)
+        ok &= (X.abs() <= s.bound).all(0)
+    minimum = torch.full((n, batch), torch.inf, **options)
+    maximum = torch.full((n, batch), -torch.inf, **options)
+    total = torch.zeros((n, batch), **options)
+    kept = torch.full((s.keep, n, batch), torch.nan, **options)
+    distinct_values = torch.zeros((s.max_distinct, batch), **options)
+    distinct_count = torch.zeros(batch, dtype=torch.int64, device=X.device)
+    for t in range(1, s.steps + 1):
+        X = step(X, P)
+        ok &= (X.abs() <= s.bound).all(0)
+        torch.minimum(minimum, X, out=minimum)
+        torch.maximum(maximum, X, out=maximum)
+        total += X
+        back = s.steps - t
+        if back % s.every == 0 and back // s.every < s.keep:
+            kept[s.keep - 1 - back // s.every] = X
+        if back < s.distinct_window:
+            count_distinct(X[s.distinct_variable], distinct_values, distinct_count, s)
+    return X, Outputs(kept, minimum, maximum, total, distinct_values, distinct_count, ok)
+
+
+def run_torch(
+    model: Model,
+    X: np.ndarray,
+    P: np.ndarray,
+    schedule: Schedule,
+    choice: Backend,
+    threads: int | None,
+    chunk_size: int,
+    progress: bool,
+) -> Outputs:
+    """Run ``schedule`` for states ``X`` and parameters ``P`` (float64 numpy) chunk by chunk on
+    ``choice``'s device and dtype; returns the outputs as float64 numpy arrays and overwrites
+    ``X`` with the final states."""
+    batch = X.shape[1]
+    out = empty_outputs(model.n_state, batch, schedule)
+    options = {"dtype": getattr(torch, choice.dtype), "device": choice.device}
+    starts = range(0, batch, max(1, int(chunk_size)))
+    with torch_threads(threads), torch.no_grad():
+        for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
+            part = slice(start, min(start + chunk_size, batch))
+            x = torch.as_tensor(X[:, part], **options)
+            p = torch.as_tensor(P[:, part], **options)
+            final, chunk = _run_chunk(model, x, p, schedule)
+            for whole, piece in zip(out, chunk, strict=True):
+                whole[..., part] = piece.cpu().numpy()
+            X[:, part] = final.cpu().numpy()
+    return out
