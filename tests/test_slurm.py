@@ -75,9 +75,21 @@ def test_sbatch_job_runs_and_writes_its_output(slurm_cluster, tmp_path):
         "\"import numpy as np, neurodyn; print('sum', int(np.arange(10).sum()))\"\n"
     )
     proc = _run(
-        ["sbatch", "--parsable", "--wait", "--job-name", "neurodyn-test",
-         "--cpus-per-task=1", "--mem=200", "--time=2", "--output", str(out), str(script)],
-        timeout=120, cwd=tmp_path,
+        [
+            "sbatch",
+            "--parsable",
+            "--wait",
+            "--job-name",
+            "neurodyn-test",
+            "--cpus-per-task=1",
+            "--mem=200",
+            "--time=2",
+            "--output",
+            str(out),
+            str(script),
+        ],
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, f"sbatch failed:\n{proc.stdout}\n{proc.stderr}"
     job_id = proc.stdout.strip().split(";")[0]
@@ -86,24 +98,46 @@ def test_sbatch_job_runs_and_writes_its_output(slurm_cluster, tmp_path):
     assert lines == [f"job {job_id} cpus 1", "sum 45"], out.read_text()
 
 
-def _snakemake(profile, results, log_dir, extra=(), timeout=300):
+def _start_snakemake(profile, results, out, extra=()):
+    """Start `snakemake --profile PROFILE --configfile tiny.yaml` from the repository root."""
     cmd = [
-        sys.executable, "-m", "snakemake",
-        "--profile", str(profile.relative_to(REPO)),
-        "--configfile", str(TINY_CONFIG.relative_to(REPO)),
-        "--config", f"results={results}",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--profile",
+        str(profile.relative_to(REPO)),
+        "--configfile",
+        str(TINY_CONFIG.relative_to(REPO)),
+        "--config",
+        f"results={results}",
         *extra,
     ]
-    t0 = time.monotonic()
-    proc = _run(cmd, timeout=timeout, cwd=REPO)
+    with open(out, "w") as fh:
+        proc = subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, text=True, env=_env(), cwd=REPO
+        )
+    return proc, cmd, out, time.monotonic()
+
+
+def _finish(run, timeout, log_dir=None):
+    proc, cmd, out, t0 = run
+    try:
+        proc.wait(timeout=max(1.0, timeout - (time.monotonic() - t0)))
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # snakemake cancels its SLURM jobs on SIGTERM
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     elapsed = time.monotonic() - t0
     if proc.returncode != 0:
         logs = ""
         for log in sorted(Path(log_dir).rglob("*.log")) if log_dir else []:
             logs += f"\n--- {log}\n{_tail(log.read_text(), 30)}"
         pytest.fail(
-            f"{' '.join(cmd)} exited {proc.returncode} after {elapsed:.0f} s:\n"
-            f"{_tail(proc.stdout)}\n{_tail(proc.stderr)}{logs}",
+            f"{' '.join(cmd)} exited {proc.returncode} after {elapsed:.0f} s "
+            f"(limit {timeout} s):\n{_tail(Path(out).read_text(), 80)}{logs}",
             pytrace=False,
         )
     return elapsed
@@ -116,17 +150,31 @@ def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster,
     cluster = tmp_path / "slurm"
     slurm_logs = tmp_path / "slurm_logs"
 
-    _snakemake(LOCAL_PROFILE, local, None, extra=["--cores", "2"])
-    elapsed = _snakemake(
-        SLURM_PROFILE, cluster, slurm_logs,
+    # The SLURM run spends most of its time waiting (submission, status polls), so the local
+    # reference run goes alongside it.
+    slurm_run = _start_snakemake(
+        SLURM_PROFILE,
+        cluster,
+        tmp_path / "snakemake_slurm.out",
         extra=[
-            "--slurm-logdir", str(slurm_logs),
+            "--slurm-logdir",
+            str(slurm_logs),
             "--slurm-keep-successful-logs",
             # the one-node test cluster answers at once; do not wait 20 s for the first check
-            "--slurm-init-seconds-before-status-checks", "2",
-            "--latency-wait", "5",
+            "--slurm-init-seconds-before-status-checks",
+            "2",
+            "--latency-wait",
+            "5",
         ],
     )
+    try:
+        local_run = _start_snakemake(LOCAL_PROFILE, local, tmp_path / "snakemake_local.out")
+        _finish(local_run, timeout=240)
+    except BaseException:
+        slurm_run[0].terminate()  # snakemake cancels its SLURM jobs on SIGTERM
+        slurm_run[0].wait(timeout=60)
+        raise
+    elapsed = _finish(slurm_run, timeout=300, log_dir=slurm_logs)
     print(f"workflow through SLURM: {elapsed:.0f} s")
 
     # Every job ran as a SLURM job: one sbatch log per job of the cluster rules.
@@ -137,13 +185,18 @@ def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster,
         assert (root / study / "sweep.zarr").is_dir()
         assert (root / study / "report" / "report.html").is_file()
 
-    with xr.open_zarr(local / study / "sweep.zarr") as a, \
-            xr.open_zarr(cluster / study / "sweep.zarr") as b:
+    with (
+        xr.open_zarr(local / study / "sweep.zarr") as a,
+        xr.open_zarr(cluster / study / "sweep.zarr") as b,
+    ):
         assert set(a.data_vars) == set(b.data_vars) and len(a.data_vars) > 0
         xr.testing.assert_equal(a.load(), b.load())
         # The values are real numbers, not a store of NaNs on both sides.
-        finite = [np.isfinite(a[v].values).any() for v in a.data_vars
-                  if np.issubdtype(a[v].dtype, np.floating)]
+        finite = [
+            np.isfinite(a[v].values).any()
+            for v in a.data_vars
+            if np.issubdtype(a[v].dtype, np.floating)
+        ]
         assert any(finite)
 
 
