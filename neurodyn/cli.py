@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .backends import BACKENDS, DTYPES
 from .models import ExpressionError, ModelError, get_model, list_models
 from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
 
@@ -53,6 +54,20 @@ def models_command(name: str | None) -> None:
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: all cores.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Zarr store.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default="numba",
+    show_default=True,
+    help="numba kernels (CPU, float64) or the generated torch code (CPU or GPU).",
+)
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees one).",
+)
+@click.option("--dtype", type=click.Choice(DTYPES), default="float64", show_default=True)
 def simulate_command(
     model_name: str,
     settings: tuple[str, ...],
@@ -66,6 +81,9 @@ def simulate_command(
     threads: int | None,
     out: Path,
     progress: bool,
+    backend: str,
+    device: str,
+    dtype: str,
 ) -> None:
     """Iterate MODEL over a parameter grid and write the result to a Zarr store."""
     from .store import write_dataset
@@ -89,8 +107,11 @@ def simulate_command(
             n_initial=n_initial,
             seed=seed,
             threads=threads,
-            chunk_size=4096,
+            chunk_size=4096 if backend == "numba" else 1 << 18,
             progress=progress,
+            backend=backend,
+            device=device,
+            dtype=dtype,
         )
     except (ModelError, ExpressionError, ValueError) as err:
         raise click.UsageError(str(err)) from None
