@@ -203,14 +203,27 @@ def lyapunov_chart(
     initial: np.ndarray | None = None,
     seed: int = 0,
     threads: int | None = None,
+    backend: str = "numba",
+    device: str = "auto",
+    dtype: str = "float64",
 ) -> xr.Dataset:
     """Largest ``n_exponents`` Lyapunov exponents (per iteration) over the grid of ``axes``, by
-    :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum` (QR with the generated Jacobian).
+    :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum` (QR with the generated Jacobian), on
+    ``backend``/``device``/``dtype`` (:mod:`neurodyn.backends`; recorded in the attrs).
 
     Returns ``lyapunov`` (..., ic, exponent) and ``lyapunov_stderr``; NaN where diverged."""
     axes, ics, P, X, shape, coords = _grid(model, axes, fixed, n_initial, seed, initial)
     result = lyapunov_spectrum(
-        model, X, P, steps=steps, transient=transient, n_exponents=n_exponents, threads=threads
+        model,
+        X,
+        P,
+        steps=steps,
+        transient=transient,
+        n_exponents=n_exponents,
+        threads=threads,
+        backend=backend,
+        device=device,
+        dtype=dtype,
     )
     dims = (*axes, "ic", "exponent")
     coords["exponent"] = ("exponent", np.arange(1, n_exponents + 1))
@@ -224,5 +237,13 @@ def lyapunov_chart(
             "lyapunov_stderr": (dims, result.stderr.T.reshape(*shape, n_exponents)),
         },
         coords=coords,
-        attrs=_attrs(model, axes, fixed, steps=steps, transient=transient, seed=seed),
+        attrs=_attrs(
+            model,
+            axes,
+            fixed,
+            steps=steps,
+            transient=transient,
+            seed=seed,
+            **result.backend.attrs(),
+        ),
     )
