@@ -8,6 +8,7 @@ the script's diagnostics rather than being skipped. Deselect the tier with `-m "
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -114,9 +115,31 @@ def _start_snakemake(profile, results, out, extra=()):
     ]
     with open(out, "w") as fh:
         proc = subprocess.Popen(
-            cmd, stdout=fh, stderr=subprocess.STDOUT, text=True, env=_env(), cwd=REPO
+            cmd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=_env(),
+            cwd=REPO,
+            start_new_session=True,
         )
     return proc, cmd, out, time.monotonic()
+
+
+def _stop(proc):
+    """Interrupt a snakemake run (SIGINT: the slurm executor cancels its jobs), then its group."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the session started for this run only
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def _finish(run, timeout, log_dir=None):
@@ -124,12 +147,7 @@ def _finish(run, timeout, log_dir=None):
     try:
         proc.wait(timeout=max(1.0, timeout - (time.monotonic() - t0)))
     except subprocess.TimeoutExpired:
-        proc.terminate()  # snakemake cancels its SLURM jobs on SIGTERM
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
     elapsed = time.monotonic() - t0
     if proc.returncode != 0:
         logs = ""
@@ -169,12 +187,11 @@ def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster,
     )
     try:
         local_run = _start_snakemake(LOCAL_PROFILE, local, tmp_path / "snakemake_local.out")
-        _finish(local_run, timeout=240)
+        _finish(local_run, timeout=420)
     except BaseException:
-        slurm_run[0].terminate()  # snakemake cancels its SLURM jobs on SIGTERM
-        slurm_run[0].wait(timeout=60)
+        _stop(slurm_run[0])
         raise
-    elapsed = _finish(slurm_run, timeout=300, log_dir=slurm_logs)
+    elapsed = _finish(slurm_run, timeout=480, log_dir=slurm_logs)
     print(f"workflow through SLURM: {elapsed:.0f} s")
 
     # Every job ran as a SLURM job: one sbatch log per job of the cluster rules.
