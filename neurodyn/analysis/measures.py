@@ -369,8 +369,7 @@ def _lyapunov(
             segments=opts.segments,
             threads=threads,
         )
-        exponents[ok] = result.exponents.T
-        stderr[ok] = result.stderr.T
+        exponents[ok], stderr[ok] = _segment_statistics(result.segments)
         unit = result.unit
     attrs = {
         "units": unit,
@@ -394,6 +393,23 @@ def _lyapunov(
         ),
         "lyapunov_stderr": grid.variable(stderr, stderr_attrs, "exponent"),
     }
+
+
+def _segment_statistics(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error over the segments' estimates (segments, n_exponents, points),
+    as (points, n_exponents) arrays, summed segment by segment in order: unlike numpy's
+    reductions, whose summation order depends on the array's layout, this gives the same bits
+    for a point whatever the batch it was computed in."""
+    n = segments.shape[0]
+    total = np.zeros(segments.shape[1:])
+    for estimate in segments:
+        total += estimate
+    mean = total / n
+    squares = np.zeros(segments.shape[1:])
+    for estimate in segments:
+        squares += (estimate - mean) ** 2
+    stderr = np.sqrt(squares / (n - 1)) / math.sqrt(n) if n > 1 else np.full(mean.shape, np.nan)
+    return mean.T, stderr.T
 
 
 def _kept_states(ds: xr.Dataset, names: Sequence[str], dims: tuple[str, ...]) -> np.ndarray | None:
