@@ -1,0 +1,236 @@
+"""Reservoir computing: values from ANCHORS.md, reservoirpy on the same data, exact identities
+(memory capacity = controllability rank, RLS = ridge), plain-loop references, errors."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from neurodyn.forecasting import nrmse, rollout, valid_prediction_time
+from neurodyn.models import get_model
+from neurodyn.reservoir import (
+    ESN,
+    LORENZ63_LYAPUNOV,
+    MapReservoir,
+    forecasting_pairs,
+    lorenz63_series,
+    mackey_glass_series,
+    memory_capacity,
+    narma10,
+    reservoir_sweep,
+)
+
+# ANCHORS.md: ESN on Mackey-Glass (tau = 17), 100 units, sr 1.25, leak 0.3, ridge 1e-5,
+# 2000 samples, one step ahead, last 20 % for testing, 100 warm-up rows (reservoirpy README)
+ANCHOR = dict(units=100, spectral_radius=1.25, leak_rate=0.3, ridge=1e-5)
+# Lorenz-63 closed loop, sampled every 0.02 time units (documented configuration)
+LORENZ = dict(units=400, spectral_radius=0.8, leak_rate=0.5, connectivity=0.02,
+              input_connectivity=1.0, input_scaling=0.02, ridge=1e-6, squared_units=True)
+
+
+@pytest.fixture(scope="module")
+def mg():
+    return mackey_glass_series(2000)
+
+
+def _split(series, test_fraction=0.2):
+    inputs, targets = forecasting_pairs(series)
+    n_test = int(round(test_fraction * len(inputs)))
+    return inputs[:-n_test], targets[:-n_test], inputs[-n_test:], targets[-n_test:]
+
+
+def _rmse_r2(prediction, truth):
+    rmse = np.sqrt(np.mean((prediction - truth) ** 2))
+    return rmse, 1 - np.sum((prediction - truth) ** 2) / np.sum((truth - truth.mean()) ** 2)
+
+
+def test_mackey_glass_one_step_anchor_and_reservoirpy(mg):
+    from reservoirpy import ESN as PeerESN
+
+    x_train, y_train, x_test, y_test = _split(mg)
+    esn = ESN(**ANCHOR, seed=0).fit(x_train, y_train, warmup=100)
+    ours = rollout(esn, mg[: len(x_train) + 1], len(y_test), drive=y_test)
+    rmse, r2 = _rmse_r2(ours, y_test)
+    assert rmse < 0.005 and r2 > 0.999
+    np.testing.assert_allclose(ours, esn.run(np.vstack([x_train, x_test]))[len(x_train):],
+                               rtol=0, atol=1e-12)
+    peer = PeerESN(units=100, sr=1.25, lr=0.3, ridge=1e-5, seed=0)
+    peer.fit(x_train, y_train, warmup=100)
+    peer_rmse, peer_r2 = _rmse_r2(peer.run(x_test), y_test)
+    assert peer_rmse < 0.005 and peer_r2 > 0.999
+    assert 0.2 < rmse / peer_rmse < 5
+
+
+def test_states_and_readout_equal_reservoirpy_with_the_same_matrices(mg):
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    x_train, y_train, _, _ = _split(mg[:600])
+    esn = ESN(**ANCHOR, bias_scaling=0.2, seed=3).fit(x_train, y_train, warmup=50)
+    net, n = esn.network, esn.n_units
+    w = sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(n, n))
+    w_in = sp.csr_array((net.in_val, net.in_idx, net.in_ptr), shape=(n, 1 + n))[:, :1]
+    peer = Reservoir(W=w, Win=w_in.toarray(), bias=net.bias.copy(), lr=0.3)
+    peer_states = peer.run(x_train)
+    np.testing.assert_allclose(esn.states(x_train), peer_states, rtol=0, atol=1e-12)
+    readout = Ridge(ridge=1e-5).fit(peer_states[50:], y_train[50:])
+    np.testing.assert_allclose(esn.run(x_train), readout.run(peer_states), rtol=1e-6)
+
+
+def test_lorenz63_closed_loop_valid_time_over_three_seeds():
+    data = lorenz63_series(9600, sample_dt=0.02)
+    inputs, targets = forecasting_pairs(data[:6000])
+    starts = (6000, 6700, 7400, 8100, 8800)
+    per_seed = []
+    for seed in range(3):
+        esn = ESN(**LORENZ, seed=seed).fit(inputs, targets, warmup=200)
+        times = [
+            valid_prediction_time(rollout(esn, data[s - 300 : s], 700), data[s : s + 700],
+                                  0.02, LORENZ63_LYAPUNOV)
+            for s in starts
+        ]
+        per_seed.append(np.mean(times))
+    assert np.median(per_seed) >= 6.0
+
+
+@pytest.mark.parametrize("eigenvalues, expected_rank", [
+    (np.linspace(-0.8, 0.8, 10), 10),
+    (np.tile([-0.8, -0.4, 0.1, 0.5, 0.8], 2), 5),  # repeated eigenvalues: rank 5
+])
+def test_linear_memory_capacity_equals_controllability_rank(eigenvalues, expected_rank):
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    w = q @ np.diag(eigenvalues) @ q.T
+    w_in = rng.standard_normal((10, 1))
+    kalman = np.column_stack([np.linalg.matrix_power(w, k) @ w_in for k in range(10)])
+    assert np.linalg.matrix_rank(kalman) == expected_rank
+    esn = ESN.from_weights(w, w_in, activation="identity", ridge=0.0)
+    capacity, per_delay = memory_capacity(esn, max_delay=80)
+    assert capacity == pytest.approx(expected_rank, abs=0.1)
+    assert per_delay[0] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_same_seed_same_numbers_deep_and_residual(mg):
+    x, y = forecasting_pairs(mg[:800])
+    for extra in ({}, {"layers": 2}, {"residual": "cycle", "residual_beta": 0.5}):
+        runs = [
+            rollout(ESN(**ANCHOR, **extra, bias_scaling=0.1, seed=s).fit(x, y, 100), mg[:800], 50)
+            for s in (5, 5, 6)
+        ]
+        np.testing.assert_array_equal(runs[0], runs[1])
+        assert not np.array_equal(runs[0], runs[2])
+
+
+def test_deep_residual_update_equals_plain_loop():
+    esn = ESN(units=6, layers=2, spectral_radius=0.9, residual="cycle", residual_alpha=0.7,
+              residual_beta=0.4, input_connectivity=0.5, inter_scaling=0.8, bias_scaling=0.3,
+              connectivity=0.5, feedback_scaling=0.2, feedback_connectivity=0.5, seed=1)
+    u = np.random.default_rng(0).normal(size=(30, 2))
+    y_prev = np.random.default_rng(1).normal(size=(30, 2))
+    states = esn.states(u, feedback=y_prev)
+    net, n = esn.network, 12
+    w = sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(n, n)).toarray()
+    w_in = sp.csr_array((net.in_val, net.in_idx, net.in_ptr), shape=(n, 2 + n)).toarray()
+    w_fb = sp.csr_array((net.fb_val, net.fb_idx, net.fb_ptr), shape=(n, 2)).toarray()
+    cycle = np.r_[5, 0:5, 11, 6:11]
+    z = np.zeros(n)
+    for t in range(30):
+        new = np.zeros(n)
+        for layer in (slice(0, 6), slice(6, 12)):
+            drive = w[layer] @ z + w_in[layer] @ np.r_[u[t], new] + w_fb[layer] @ y_prev[t]
+            new[layer] = 0.7 * z[cycle][layer] + 0.4 * np.tanh(drive + net.bias[layer])
+        z = new
+        np.testing.assert_allclose(states[t], z, rtol=1e-13, atol=1e-14)
+    assert np.count_nonzero(w_in[6:, 2:8]) > 0 and np.count_nonzero(w_in[6:, :2]) == 0
+
+
+def test_rls_equals_ridge_on_uncentred_features_and_force_learns_a_sine(mg):
+    x, y = forecasting_pairs(mg[:400])
+    esn = ESN(**ANCHOR, seed=2)
+    esn.fit_rls(x, y, regularisation=1e-2)
+    features = np.hstack([esn.states(x), np.ones((len(x), 1))])
+    exact = np.linalg.solve(features.T @ features + 1e-2 * np.eye(101), features.T @ y)
+    np.testing.assert_allclose(np.vstack([esn.w_out, esn.b_out]), exact, rtol=1e-5, atol=1e-7)
+
+    t = np.arange(3000)
+    target = np.sin(2 * np.pi * t / 50)[:, None]
+    force = ESN(units=200, spectral_radius=1.2, leak_rate=0.3, feedback_scaling=1.0,
+                feedback_connectivity=1.0, input_scaling=0.0, seed=0)
+    errors = force.fit_rls(np.zeros((3000, 1)), target, regularisation=1.0, force=True)
+    assert np.sqrt(np.mean(errors[-500:] ** 2)) < 0.02  # amplitude 1
+
+
+def test_narma10_definition_and_esn_error():
+    u, y = narma10(3000, seed=0)
+    assert np.all((u >= 0) & (u <= 0.5)) and np.all(y[:9] == 0)
+    t = 20  # y[t+1] = 0.3 y[t] + 0.05 y[t] sum y[t-9..t] + 1.5 u[t-9] u[t] + 0.1
+    prev = np.r_[0.0, y[:, 0]]
+    expected = (0.3 * prev[t] + 0.05 * prev[t] * prev[t - 9 : t + 1].sum()
+                + 1.5 * u[t - 9, 0] * u[t, 0] + 0.1)
+    assert y[t, 0] == pytest.approx(expected, rel=1e-14)
+    esn = ESN(units=200, spectral_radius=0.9, input_scaling=0.2, bias_scaling=0.1,
+              input_connectivity=1.0, ridge=1e-7, seed=0).fit(u[:2000], y[:2000], warmup=100)
+    assert nrmse(esn.run(u)[2000:], y[2000:]) < 0.3
+
+
+def test_chialvo_reservoir_equals_plain_loop_and_forecasts(mg):
+    chialvo = get_model("chialvo")
+    reservoir = MapReservoir("chialvo", units=5, spectral_radius=0.3, connectivity=0.6,
+                             input_scaling=0.1, bias_scaling=0.02, observed=("x", "y"), seed=4)
+    u = mg[:40]
+    states = reservoir.states(u)
+    net = reservoir.net
+    w = sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(5, 5)).toarray()
+    p = {name: chialvo.parameter(name).default for name in "abck"}
+    x, y = np.full(5, 0.5), np.full(5, 0.5)
+    for t in range(40):
+        current = w @ x + net.w_in @ u[t] + net.bias
+        x, y = x**2 * np.exp(y - x) + p["k"] + current, p["a"] * y - p["b"] * x + p["c"]
+        np.testing.assert_allclose(states[t], np.r_[x, y], rtol=1e-10)
+
+    x_train, y_train, x_test, y_test = _split(mg)
+    reservoir = MapReservoir("chialvo", units=100, spectral_radius=0.05, input_scaling=0.05,
+                             observed=("x", "y"), seed=0).fit(x_train, y_train, warmup=100)
+    prediction = rollout(reservoir, mg[: len(x_train) + 1], len(y_test), drive=y_test)
+    assert nrmse(prediction, y_test) < 0.3
+    with pytest.raises(ValueError, match="diverged"):
+        MapReservoir("chialvo", units=100, spectral_radius=0.2, input_scaling=0.02,
+                     parameters={"b": 0.18}).fit(x_train, y_train, warmup=100)
+
+
+def test_sweep_matches_direct_runs_and_states_conventions():
+    data = reservoir_sweep([0.9, 1.25], [0.3], [50], n_train=600, n_test=100, warmup=50)
+    assert data.nrmse.dims == ("units", "spectral_radius", "leak_rate", "seed")
+    series = mackey_glass_series(701)
+    x, y = forecasting_pairs(series[:601])
+    esn = ESN(units=50, spectral_radius=1.25, leak_rate=0.3, ridge=1e-5).fit(x, y, warmup=50)
+    direct = nrmse(rollout(esn, series[:601], 100, drive=series[601:]), series[601:])
+    assert float(data.nrmse.sel(spectral_radius=1.25).item()) == direct
+    assert np.all(data.nrmse < 0.05) and np.all(data.valid_time > 2)
+    assert "std" in data.attrs["nrmse_convention"] and data.valid_time.attrs["units"]
+
+
+def test_bad_input_gives_clear_errors(mg):
+    x, y = forecasting_pairs(mg[:300])
+    with pytest.raises(ValueError, match="spectral_radius must be in"):
+        ESN(spectral_radius=0.0)
+    with pytest.raises(ValueError, match="spectral_radius must be > 0"):
+        MapReservoir("chialvo", spectral_radius=-1.0)
+    with pytest.raises(ValueError, match="leak_rate must be in"):
+        ESN(leak_rate=1.5)
+    bad = x.copy()
+    bad[10, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ESN().fit(bad, y)
+    with pytest.raises(ValueError, match="shape"):
+        ESN().fit(x[:, :, None], y)
+    with pytest.raises(ValueError, match="target rows"):
+        ESN().fit(x, y[:-1])
+    esn = ESN(units=20)
+    with pytest.raises(RuntimeError, match="fit first"):
+        esn.rollout(x, 5)
+    esn.fit(x, y)
+    with pytest.raises(ValueError, match="1 columns"):
+        esn.rollout(np.zeros((10, 2)), 5)
+    with pytest.raises(ValueError, match="rollout needs"):
+        ESN(units=20).fit(x, np.hstack([y, y])).rollout(x, 5)
+    with pytest.raises(ValueError, match="task must be"):
+        reservoir_sweep([0.9], [0.3], [10], task="henon")
