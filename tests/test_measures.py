@@ -90,6 +90,9 @@ def test_whole_equals_chunks_with_diverged_points(logistic):
     merged = combine_parts(parts)  # as the workflow merges its chunks: attrs must agree
     new = ["lyapunov", "lyapunov_stderr", *SCALAR_VARIABLES]
     xr.testing.assert_identical(whole[new], merged[new])
+    # one point selected away from the parameter axis: r is a scalar coordinate
+    single = add_measures(ds.isel(r=3), names, **options)
+    xr.testing.assert_identical(whole[new].isel(r=3), single[new])
     diverged = whole.isel(ic=1)
     assert np.all(diverged["period"] == -1)
     for name in new[:1] + new[2:]:
@@ -138,6 +141,8 @@ def test_errors(logistic):
         add_measures(ds, ["chaos01"], steps=50)
     with pytest.raises(ValueError, match="variable 'z' is not a state variable"):
         add_measures(ds, ["sample_entropy"], variable="z")
+    with pytest.raises(ValueError, match="cannot rebuild model 'logistic'.*pass the model"):
+        add_measures(ds.assign_attrs(equations='{"x": "r * x"}'), ["period"])
     with pytest.raises(ValueError, match="no 'model' attribute"):
         add_measures(ds.assign_attrs(model=""), ["period"])
 
@@ -179,6 +184,9 @@ def test_chain_synchrony():
     assert out["kuramoto_R"].attrs["threshold"] == 0.5
     assert out["cross_correlation"].attrs["series"] == "x of each node"
     assert out["sample_entropy"].attrs["series"] == "average over the nodes of x"
+    # the model rebuilt from the Dataset's attrs (a network preset) gives the same numbers
+    rebuilt = add_measures(ds, ["cross_correlation"])
+    xr.testing.assert_identical(rebuilt["cross_correlation"], out["cross_correlation"])
     # without kept states the chain is continued from its final states (same compiled kernel)
     ends = add_measures(ds.drop_vars(model.state_names), ["cross_correlation"], model, steps=600)
     assert np.all(ends["cross_correlation"].sel(sigma_1_2=0.01) > 0.3)

@@ -8,17 +8,17 @@ numbers; measures that draw random numbers (the 0-1 test) use one seed for every
 
 Variables written (all float64 unless said otherwise):
 
-=====================  =========================================================================
-measure                variables
-=====================  =========================================================================
-``lyapunov``           ``lyapunov`` (grid dims + ``exponent``, descending), ``lyapunov_stderr``
-``period``             ``period`` (int64; 0 none up to ``max_period``, -1 diverged)
-``chaos01``            ``chaos01_K``
-``sample_entropy``     ``sample_entropy`` (nats)
-``permutation_entropy`` ``permutation_entropy`` (normalised, in [0, 1])
-``cross_correlation``  ``cross_correlation`` (networks)
-``kuramoto``           ``kuramoto_R``, ``kuramoto_R_std`` (networks)
-=====================  =========================================================================
+=======================  ========================================================================
+measure                  variables
+=======================  ========================================================================
+``lyapunov``             ``lyapunov`` (grid dims + ``exponent``, descending), ``lyapunov_stderr``
+``period``               ``period`` (int64; 0 none up to ``max_period``, -1 diverged)
+``chaos01``              ``chaos01_K``
+``sample_entropy``       ``sample_entropy`` (nats)
+``permutation_entropy``  ``permutation_entropy`` (normalised, in [0, 1])
+``cross_correlation``    ``cross_correlation`` (networks)
+``kuramoto``             ``kuramoto_R``, ``kuramoto_R_std`` (networks)
+=======================  ========================================================================
 
 Where the states come from:
 
@@ -48,9 +48,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -120,7 +120,7 @@ class _Options:
 
 
 def add_measures(
-    data: xr.Dataset | str | Path,
+    data: xr.Dataset | str | os.PathLike[str],
     measures: Sequence[str],
     model: Model | None = None,
     *,
@@ -185,7 +185,7 @@ def add_measures(
         For an unknown measure or option, a network measure on a model that is not a network,
         a Dataset that is not a sweep of the model, or series too short for a measure.
     """
-    if isinstance(data, (str, Path)):
+    if isinstance(data, (str, os.PathLike)):
         measured = add_measures(
             open_dataset(data).load(),
             measures,
@@ -337,6 +337,8 @@ class _Grid:
                 axis = [-1 if d == p.name else 1 for d in dims]
                 values = ds[p.name].values.astype(np.float64).reshape(axis)
                 parameters[row] = np.broadcast_to(values, shape).reshape(-1)
+            elif p.name in ds.coords and ds[p.name].ndim == 0:  # a swept axis selected away
+                parameters[row] = float(ds[p.name])
             else:
                 parameters[row] = float(fixed.get(p.name, p.default))
         return cls(dims, shape, final, parameters, diverged)
