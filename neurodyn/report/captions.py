@@ -1,0 +1,107 @@
+"""Titles and captions of the report's figures, shared by the HTML report and Snakemake's report.
+
+The same text is the figure caption in ``report.html`` and, as one reStructuredText file per
+figure (:func:`write_captions`, committed as ``workflows/report/*.rst``), the caption that
+``snakemake --report`` shows beside the file marked with ``report(..., caption=...)``. The
+captions are plain text, valid both as HTML (escaped) and as reStructuredText.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["FIGURES", "REPORT_DESCRIPTION", "Figure", "caption_rst", "write_captions"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of the report: ``key`` (also the stem of its PNG and its caption file),
+    ``title`` and ``caption``."""
+
+    key: str
+    title: str
+    caption: str
+
+
+FIGURES: dict[str, Figure] = {
+    f.key: f
+    for f in (
+        Figure(
+            "orbit_diagram",
+            "Orbit diagram",
+            "States kept after the transient at each value of one coupling (the other "
+            "parameters fixed), from several initial states, rasterised with datashader. Blue: "
+            "forward sweep (each value continues from the state the previous one ended in), "
+            "red: backward sweep; where the two differ, attractors coexist (hysteresis). A "
+            "single dot per value is a fixed point, k dots a period-k orbit, a band a closed "
+            "invariant curve or chaos.",
+        ),
+        Figure(
+            "two_parameter",
+            "Two-parameter period and Lyapunov charts",
+            "Left: the period of the attractor reached from one initial state at every point "
+            "of the coupling grid (black: no period up to the maximum, i.e. quasi-periodic, "
+            "chaotic or longer; white: diverged). Right: the largest Lyapunov exponent per "
+            "iteration (red positive: chaos; blue negative: a stable periodic orbit or fixed "
+            "point; near zero: quasi-periodic or at a bifurcation). Bifurcation curves from "
+            "continuation are drawn over both charts where they were given (LP blue, PD red, "
+            "NS green, codimension-2 points as yellow markers). Magenta circles: the points "
+            "shown in detail, numbered as in the table.",
+        ),
+        Figure(
+            "synchrony",
+            "Synchrony against coupling",
+            "Cross-correlation coefficient (mean Pearson correlation of the nodes' activity "
+            "over all pairs; 1 for complete synchrony) and Kuramoto order parameter R (time "
+            "average; shaded: plus and minus its standard deviation over time) against each "
+            "coupling, one line per value of the other coupling. Lines: mean over initial "
+            "states; dots: each initial state.",
+        ),
+        Figure(
+            "complexity",
+            "Complexity against coupling",
+            "Gottwald-Melbourne 0-1 test K (near 1 chaotic, near 0 regular), sample entropy, "
+            "permutation entropy and the largest Lyapunov exponent against each coupling, one "
+            "line per value of the other coupling. Lines: mean over initial states; dots: each "
+            "initial state.",
+        ),
+        Figure(
+            "phase_portrait",
+            "Phase portraits",
+            "States kept after the transient at one point of the grid and one initial state. "
+            "Top row: each node's activation x against its recovery variable y; bottom row: "
+            "the activations of pairs of nodes (on the diagonal when the two are "
+            "synchronised). Colour: iteration.",
+        ),
+    )
+}
+
+#: The description of the whole report (Snakemake's ``report:`` directive).
+REPORT_DESCRIPTION = (
+    "Bifurcation and synchronization study of a network of map neurons swept over two "
+    "couplings: where the dynamics settle on fixed points or periodic orbits, where they "
+    "turn quasi-periodic or chaotic, and how synchrony and complexity change with the "
+    "coupling. The HTML report written by the workflow (report.html) adds tables of the "
+    "measures at the points shown and the provenance of the results."
+)
+
+
+def caption_rst(key: str) -> str:
+    """The reStructuredText caption file for figure ``key`` (``description`` for the report's
+    own description)."""
+    if key == "description":
+        return REPORT_DESCRIPTION + "\n"
+    return FIGURES[key].caption + "\n"
+
+
+def write_captions(directory: str | Path) -> list[Path]:
+    """Write ``<key>.rst`` for every figure and ``description.rst`` into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for key in [*FIGURES, "description"]:
+        path = directory / f"{key}.rst"
+        path.write_text(caption_rst(key), encoding="utf-8")
+        paths.append(path)
+    return paths

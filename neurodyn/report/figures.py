@@ -1,0 +1,289 @@
+"""The report's figures, drawn with matplotlib's Agg backend into PNG files.
+
+The orbit diagram and the two-parameter charts are those of
+:mod:`neurodyn.analysis.bifurcation.plot`; this module adds the measures against coupling (one
+column per swept parameter, one line per slice of the other parameter) and phase portraits from
+the kept states of a sweep store. Every figure has a fixed size in pixels (``figsize * DPI``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..analysis.bifurcation import Branch, SpecialPoint, plot_orbit_diagram, plot_two_parameter
+from .study import MEASURES, Point, node_variables, swept_parameters
+
+__all__ = [
+    "DPI",
+    "curve_from_dataset",
+    "measures_figure",
+    "orbit_figure",
+    "phase_portrait_figure",
+    "two_parameter_figure",
+]
+
+#: Resolution of every figure the report writes (pixels per inch).
+DPI = 100
+#: Size of the orbit diagram's raster in pixels (the figure adds margins for the axes).
+ORBIT_RASTER = (900, 480)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
+    return path
+
+
+def orbit_figure(orbit: xr.Dataset, path: Path, variable: str | None = None) -> Path:
+    """The one-parameter orbit diagram (:func:`~neurodyn.analysis.bifurcation.plot_orbit_diagram`,
+    datashader raster, forward and backward sweeps in two colours) of ``variable`` (default the
+    first state variable) written to ``path``."""
+    if variable is not None and variable not in orbit:
+        raise ValueError(
+            f"orbit_variable {variable!r} is not in the orbit store; it holds "
+            f"{', '.join(map(str, orbit['state'].values))}"
+        )
+    width, height = ORBIT_RASTER
+    fig = plot_orbit_diagram(orbit, variable, width=width, height=height, dpi=DPI, spread=1)
+    return _save(fig, path)
+
+
+def curve_from_dataset(ds: xr.Dataset) -> Branch:
+    """A two-parameter bifurcation curve read back from its stored form
+    (:meth:`Branch.to_dataset`), for drawing over the charts. The model is not stored, so the
+    branch's ``model`` is None; unknowns and tangents are not stored either and are empty."""
+    free = tuple(json.loads(ds.attrs["free_parameters"]))
+    n_special = ds.sizes.get("special", 0)
+    special = [
+        SpecialPoint(
+            label=str(ds["special_label"].values[k]),
+            index=int(ds["special_index"].values[k]),
+            parameters={p: float(ds[f"special_{p}"].values[k]) for p in free},
+            orbit=ds["special_orbit"].values[k],
+            multipliers=ds["special_multipliers"].values[k],
+            coefficients={
+                c: float(ds[f"special_{c}"].values[k])
+                for c in ("a", "c", "d", "theta", "kappa")
+                if f"special_{c}" in ds and np.isfinite(ds[f"special_{c}"].values[k])
+            },
+        )
+        for k in range(n_special)
+    ]
+    n_points = ds.sizes["point"]
+    return Branch(
+        model=None,
+        kind=str(ds.attrs["kind"]),
+        period=int(ds.attrs["period"]),
+        free=free,
+        fixed=json.loads(ds.attrs.get("fixed_parameters", "{}")),
+        orbits=ds["orbit"].values,
+        values=np.column_stack([ds[p].values for p in free]),
+        multipliers=ds["multipliers"].values,
+        tests={str(v)[5:]: ds[v].values for v in ds.data_vars if str(v).startswith("test_")},
+        special=special,
+        stop_reason=str(ds.attrs.get("stop_reason", "")),
+        u=np.empty((n_points, 0)),
+        tangents=np.empty((n_points, 0)),
+        coefficients={
+            str(v)[12:]: ds[v].values for v in ds.data_vars if str(v).startswith("coefficient_")
+        },
+    )
+
+
+def two_parameter_figure(
+    ds: xr.Dataset,
+    path: Path,
+    *,
+    curves: list[Branch] = (),
+    points: list[Point] = (),
+    ic: int = 0,
+    title: str | None = None,
+) -> Path | None:
+    """Period chart and largest-Lyapunov-exponent chart side by side
+    (:func:`~neurodyn.analysis.bifurcation.plot_two_parameter`), for initial state ``ic``, with
+    the bifurcation ``curves`` over them and the report's ``points`` marked. Only the charts
+    whose variable (``period``, ``lyapunov``) the store holds; None when it holds neither."""
+    period = ds[["period"]] if "period" in ds else None
+    lyapunov = None
+    if "lyapunov" in ds:
+        lam = ds["lyapunov"]
+        if "exponent" in lam.dims:
+            lam = lam.isel(exponent=[0]).assign_coords(exponent=[1])
+        else:
+            lam = lam.expand_dims(exponent=[1], axis=-1)
+        lyapunov = lam.to_dataset(name="lyapunov")
+    if period is None and lyapunov is None:
+        return None
+    fig = plot_two_parameter(period, lyapunov, list(curves), title=title, ic=ic)
+    xname, yname = swept_parameters(ds)[:2]
+    for ax in fig.axes:
+        if ax.get_xlabel() != xname:
+            continue
+        for k, point in enumerate(points, start=1):
+            px, py = point.parameters[xname], point.parameters[yname]
+            ax.plot(px, py, "o", ms=9, mfc="none", mec="magenta", mew=2, zorder=6)
+            ax.annotate(
+                str(k),
+                (px, py),
+                xytext=(5, -11),
+                textcoords="offset points",
+                color="magenta",
+                fontsize=9,
+                fontweight="bold",
+            )
+    return _save(fig, path)
+
+
+def _absent(ax, name: str) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        f"{name}: not in the store",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="0.35",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _slices(ds: xr.Dataset, axis: str, n_slices: int) -> list[tuple[str, dict[str, int]]]:
+    """(label, indexers) for up to ``n_slices`` values of the first swept parameter other than
+    ``axis``; further parameters at their middle grid value."""
+    others = [p for p in swept_parameters(ds) if p != axis]
+    rest = {p: ds.sizes[p] // 2 for p in others[1:]}
+    if not others:
+        return [("", rest)]
+    other = others[0]
+    picks = np.unique(np.linspace(0, ds.sizes[other] - 1, n_slices).round().astype(int))
+    return [(f"{other} = {ds[other].values[i]:.4g}", {other: int(i), **rest}) for i in picks]
+
+
+def _by_axis(var: xr.DataArray, axis: str, where: dict[str, int]) -> np.ndarray:
+    """Values of ``var`` at ``where`` as an array (len(axis), rest), e.g. one column per IC."""
+    part = var.isel(where).transpose(axis, ...)
+    return np.asarray(part.values, dtype=np.float64).reshape(part.sizes[axis], -1)
+
+
+def _row_mean(values: np.ndarray) -> np.ndarray:
+    """Mean of each row over its finite entries; NaN for a row with none."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    total = np.where(finite, values, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _measure(ds: xr.Dataset, name: str) -> xr.DataArray:
+    var = ds[name]
+    return var.isel(exponent=0) if "exponent" in var.dims else var
+
+
+def measures_figure(
+    ds: xr.Dataset, names: list[str], path: Path, *, n_slices: int = 4, title: str = ""
+) -> Path:
+    """Measures ``names`` (rows) against each swept parameter (columns): one line per slice
+    of the other parameter, the mean over initial states, with each initial state as a dot.
+    ``lyapunov`` shows the largest exponent; ``kuramoto_R`` gets a band of ± ``kuramoto_R_std``
+    (its fluctuation in time) where that is stored. A measure the store lacks gets a panel
+    that says so."""
+    plt = _pyplot()
+    axes_names = swept_parameters(ds)
+    rows, cols = len(names), len(axes_names)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, 2.7 * rows + 0.6), squeeze=False)
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, n_slices))
+    for r, name in enumerate(names):
+        measure = MEASURES[name]
+        for c, axis in enumerate(axes_names):
+            ax = axes[r, c]
+            ax.set_xlabel(axis)
+            if name not in ds:
+                _absent(ax, name)
+                continue
+            var = _measure(ds, name)
+            spread = (
+                _measure(ds, "kuramoto_R_std")
+                if (name == "kuramoto_R" and "kuramoto_R_std" in ds)
+                else None
+            )
+            x = ds[axis].values
+            for k, (label, where) in enumerate(_slices(ds, axis, n_slices)):
+                values = _by_axis(var, axis, where)
+                mean = _row_mean(values)
+                colour = colours[k % len(colours)]
+                ax.plot(x, mean, "-", color=colour, lw=1.6, label=label or None)
+                ax.plot(
+                    np.repeat(x, values.shape[1]),
+                    values.ravel(),
+                    ".",
+                    color=colour,
+                    ms=3,
+                    alpha=0.5,
+                )
+                if spread is not None:
+                    std = _row_mean(_by_axis(spread, axis, where))
+                    ax.fill_between(x, mean - std, mean + std, color=colour, alpha=0.15, lw=0)
+            if name == "lyapunov":
+                ax.axhline(0.0, color="0.5", lw=0.8, ls="--")
+            ax.set_ylabel(f"{measure.label}1" if name == "lyapunov" else measure.label)
+            if r == 0:
+                ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def phase_portrait_figure(ds: xr.Dataset, point: Point, path: Path) -> Path | None:
+    """Phase portraits at ``point`` from the kept states: top row each node's first against
+    second variable (``x_i`` vs ``y_i``), bottom row the nodes' first variables pairwise
+    (``x_i`` vs ``x_j``); dots coloured by iteration. None when the store kept no states."""
+    groups = node_variables(ds)
+    if not groups:
+        return None
+    plt = _pyplot()
+    nodes = [names for names in groups.values()]
+    top = [(v[0], v[1]) for v in nodes if len(v) >= 2]
+    firsts = [v[0] for v in nodes]
+    bottom = [(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1 :]]
+    if len(nodes) == 1:
+        names = nodes[0]
+        top, bottom = [(names[0], n) for n in names[1:]], []
+    rows = [row for row in (top, bottom) if row]
+    cols = max(len(row) for row in rows)
+    fig, axes = plt.subplots(
+        len(rows), cols, figsize=(3.6 * cols, 3.4 * len(rows) + 0.5), squeeze=False
+    )
+    state = ds.sel(point.selection())
+    time = ds["iteration"].values
+    for r, row in enumerate(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            if c >= len(row):
+                ax.set_axis_off()
+                continue
+            a, b = row[c]
+            xa, xb = state[a].values, state[b].values
+            if not np.isfinite(xa).any():
+                _absent(ax, f"{a} (diverged)")
+                continue
+            ax.scatter(xa, xb, c=time, cmap="plasma", s=4, linewidths=0)
+            ax.set_xlabel(a)
+            ax.set_ylabel(b)
+    where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
+    fig.suptitle(f"{point.label}: {where}, ic {point.ic}")
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,155 @@
+"""Writing a report: read the stores, draw the figures, write the HTML page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+from PIL import Image
+
+from ..store import open_dataset
+from .config import ReportConfig
+from .figures import (
+    curve_from_dataset,
+    measures_figure,
+    orbit_figure,
+    phase_portrait_figure,
+    two_parameter_figure,
+)
+from .html import RenderedFigure, render_html
+from .study import MEASURES, choose_points, missing_measures, node_variables, normalise_sweep
+
+__all__ = ["COMPLEXITY", "SYNCHRONY", "write_report"]
+
+#: Rows of the synchrony figure (``kuramoto_R_std`` is drawn as the band around ``kuramoto_R``).
+SYNCHRONY = ["cross_correlation", "kuramoto_R"]
+#: Rows of the complexity figure.
+COMPLEXITY = ["chaos01_K", "sample_entropy", "permutation_entropy", "lyapunov"]
+
+
+def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
+    if path is None:
+        return None
+    with Image.open(path) as image:
+        size = image.size
+    return RenderedFigure(key, path.relative_to(out).as_posix(), size)
+
+
+def _clear_old_figures(figures: Path) -> None:
+    """Remove PNGs an earlier report left in ``figures`` (points may have changed)."""
+    for path in figures.glob("*.png"):
+        if path.stem in (*_FIXED_FIGURES,) or path.stem.startswith("phase_"):
+            path.unlink()
+
+
+_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "synchrony", "complexity")
+
+
+def write_report(
+    sweep_store: str | os.PathLike[str],
+    orbit_store: str | os.PathLike[str] | None,
+    out_dir: str | os.PathLike[str],
+    *,
+    config: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
+    path of the HTML file.
+
+    ``sweep_store``: a two-parameter :func:`neurodyn.sim.sweep` store with the measures of
+    :data:`~.study.MEASURES` added (any may be missing: the report says which, and its panels
+    say so). ``orbit_store``: an :func:`~neurodyn.analysis.bifurcation.orbit_diagram` store, or
+    None. ``config``: the settings of :class:`~.config.ReportConfig`.
+
+    Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
+    ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
+    those of :data:`~.captions.FIGURES`.
+    """
+    settings = ReportConfig.from_dict(config)
+    out = Path(out_dir)
+    figures_dir = out / "figures"
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    _clear_old_figures(figures_dir)
+    ds = normalise_sweep(open_dataset(sweep_store))
+    orbit = open_dataset(orbit_store) if orbit_store is not None else None
+    points = choose_points(ds, settings.points or None)
+    curves = [curve_from_dataset(open_dataset(path)) for path in settings.curves]
+    notices = _notices(ds, orbit, settings)
+
+    figures: list[RenderedFigure | None] = []
+    if orbit is not None:
+        path = orbit_figure(orbit, figures_dir / "orbit_diagram.png", settings.orbit_variable)
+        figures.append(_rendered("orbit_diagram", path, out))
+    chart = two_parameter_figure(
+        ds,
+        figures_dir / "two_parameter.png",
+        curves=curves,
+        points=points,
+        ic=settings.ic,
+        title=f"{ds.attrs.get('model', '')}: period and largest Lyapunov exponent "
+        f"(ic {settings.ic})",
+    )
+    figures.append(_rendered("two_parameter", chart, out))
+    for key, names in (("synchrony", SYNCHRONY), ("complexity", COMPLEXITY)):
+        path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
+        figures.append(_rendered(key, path, out))
+    portraits = {}
+    for point in points:
+        path = phase_portrait_figure(ds, point, figures_dir / f"phase_{point.slug}.png")
+        figure = _rendered("phase_portrait", path, out)
+        if figure is not None:
+            portraits[point.slug] = figure
+
+    stores = {"sweep": str(sweep_store)}
+    if orbit_store is not None:
+        stores["orbit"] = str(orbit_store)
+    stores.update({f"curve {k}": str(p) for k, p in enumerate(settings.curves, start=1)})
+    page = render_html(
+        title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
+        ds=ds,
+        orbit=orbit,
+        points=points,
+        figures=[f for f in figures if f is not None],
+        portraits=portraits,
+        notices=notices,
+        stores=stores,
+    )
+    report = out / "report.html"
+    report.write_text(page, encoding="utf-8")
+    return report
+
+
+def _notices(
+    ds: xr.Dataset, orbit: xr.Dataset | None, settings: ReportConfig
+) -> list[tuple[str, str]]:
+    """What the report cannot show, each as ``(key, text)``."""
+    notices = [
+        (
+            name,
+            f"The sweep store holds no '{name}' ({MEASURES[name].description}): its panels say "
+            "so and the tables leave it out.",
+        )
+        for name in missing_measures(ds)
+    ]
+    if "period" not in ds and "lyapunov" not in ds:
+        notices.append(("two_parameter", "No period or Lyapunov chart: neither is stored."))
+    if orbit is None:
+        notices.append(("orbit", "No orbit-diagram store was given: no orbit diagram."))
+    if not node_variables(ds):
+        notices.append(("phase_portrait", "The sweep kept no states (keep=0): no phase portraits."))
+    if not settings.curves:
+        notices.append(
+            (
+                "curves",
+                "No bifurcation curves were given (setting 'curves'): the two-parameter charts "
+                "show the grid only.",
+            )
+        )
+    if "diverged" in ds:
+        n = int(ds["diverged"].values.sum())
+        if n:
+            notices.append(
+                ("diverged", f"{n} of {ds['diverged'].size} trajectories diverged (NaN).")
+            )
+    return notices
