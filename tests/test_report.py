@@ -307,6 +307,16 @@ def test_caption_files_match_the_report(tmp_path):
     assert sorted(p.name for p in written) == sorted(p.name for p in committed.glob("*.rst"))
     for path in written:
         assert (committed / path.name).read_text(encoding="utf-8") == path.read_text("utf-8")
+    # figures.rst gives each file of the figures directory its own caption (Snakemake renders
+    # captions with Jinja2, the file's pattern wildcard in snakemake.wildcards)
+    jinja2 = pytest.importorskip("jinja2")
+    template = jinja2.Template((committed / "figures.rst").read_text(encoding="utf-8"))
+    for name, key in [(k, k) for k in SIZES if k != "phase"] + [
+        ("phase_point_1", "phase_portrait")
+    ]:
+        wildcards = type("Wildcards", (), {"name": name})
+        text = template.render(snakemake=type("Snakemake", (), {"wildcards": wildcards}))
+        assert text.strip() == f"**{FIGURES[key].title}.** {FIGURES[key].caption}"
 
 
 def test_store_variables_are_the_names_the_report_reads(study):

@@ -1,8 +1,9 @@
 """Titles and captions of the report's figures, shared by the HTML report and Snakemake's report.
 
-The same text is the figure caption in ``report.html`` and, as one reStructuredText file per
-figure (:func:`write_captions`, committed as ``workflows/report/*.rst``), the caption that
-``snakemake --report`` shows beside the file marked with ``report(..., caption=...)``. The
+The same text is the figure caption in ``report.html`` and, as reStructuredText files
+(:func:`write_captions`, committed as ``workflows/report/*.rst``: one per figure, and
+``figures.rst`` for the whole figures directory), the caption that ``snakemake --report`` shows
+beside the files marked with ``report(..., caption=...)``. The
 captions are plain text, valid both as HTML (escaped) and as reStructuredText.
 """
 
@@ -88,19 +89,34 @@ REPORT_DESCRIPTION = (
 
 
 def caption_rst(key: str) -> str:
-    """The reStructuredText caption file for figure ``key`` (``description`` for the report's
-    own description)."""
+    """The reStructuredText caption file ``key``: a figure's key, ``description`` (the
+    report's own description) or ``figures``, one caption for the whole ``figures/``
+    directory that picks each file's caption by its name (Snakemake renders captions with
+    Jinja2, and a ``report(directory(...), patterns=["figures/{name}.png"])`` output gives
+    each file its ``name`` wildcard)."""
     if key == "description":
         return REPORT_DESCRIPTION + "\n"
+    if key == "figures":
+        branches = []
+        for k, (name, figure) in enumerate(FIGURES.items()):
+            test = (
+                'snakemake.wildcards.name.startswith("phase_")'
+                if name == "phase_portrait"
+                else f'snakemake.wildcards.name == "{name}"'
+            )
+            branches.append(f"{{% {'if' if k == 0 else 'elif'} {test} %}}")
+            branches.append(f"**{figure.title}.** {figure.caption}")
+        return "\n".join([*branches, "{% endif %}"]) + "\n"
     return FIGURES[key].caption + "\n"
 
 
 def write_captions(directory: str | Path) -> list[Path]:
-    """Write ``<key>.rst`` for every figure and ``description.rst`` into ``directory``."""
+    """Write ``<key>.rst`` for every figure, ``figures.rst`` and ``description.rst`` into
+    ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for key in [*FIGURES, "description"]:
+    for key in [*FIGURES, "figures", "description"]:
         path = directory / f"{key}.rst"
         path.write_text(caption_rst(key), encoding="utf-8")
         paths.append(path)
