@@ -105,8 +105,8 @@ def _csr(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     matrix = sp.csr_array(matrix)
     matrix.sort_indices()
     return (
-        matrix.indptr.astype(np.int64),
-        matrix.indices.astype(np.int64),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.uint32),
         matrix.data.astype(np.float64),
     )
 

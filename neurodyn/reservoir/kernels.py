@@ -50,10 +50,11 @@ class Network(NamedTuple):
 @njit(cache=True)
 def _update(net, z, znew, u, y):
     d = u.shape[0]
+    w_ptr, w_idx, w_val = net.w_ptr, net.w_idx, net.w_val
     for i in range(z.shape[0]):
         a = net.bias[i]
-        for k in range(net.w_ptr[i], net.w_ptr[i + 1]):
-            a += net.w_val[k] * z[net.w_idx[k]]
+        for k in range(w_ptr[i], w_ptr[i + 1]):
+            a += w_val[k] * z[w_idx[k]]
         for k in range(net.in_ptr[i], net.in_ptr[i + 1]):
             c = net.in_idx[k]
             a += net.in_val[k] * (u[c] if c < d else znew[c - d])
