@@ -6,10 +6,22 @@ dynamical-systems-reconstruction measures against ground-truth floors.
 
 from .base import SequenceModel, forced_predictions, free_predictions
 from .cfc import CfC
+from .evaluate import evaluate, model_lyapunov_spectrum, true_lyapunov_spectrum, write_evaluation
+from .jacobian import closed_loop_jacobians
 from .ltc import LTC
+from .metrics import power_spectrum_distance, state_space_divergence
 from .plrnn import ALRNN, PLRNN, ShallowPLRNN, symbolic_code, symbolic_sequence
 from .registry import MODELS, build_model
 from .rnn import GRU, LSTM, VanillaRNN
+from .training import (
+    TrainingConfig,
+    TrainingResult,
+    choose_device,
+    load_model,
+    read_series,
+    train,
+    train_from_config,
+)
 from .wiring import Wiring, explicit_wiring, full_wiring, ncp_wiring, random_wiring
 
 __all__ = [
@@ -21,10 +33,24 @@ __all__ = [
     "PLRNN",
     "CfC",
     "SequenceModel",
+    "TrainingConfig",
+    "TrainingResult",
     "ShallowPLRNN",
     "VanillaRNN",
     "Wiring",
     "build_model",
+    "choose_device",
+    "closed_loop_jacobians",
+    "evaluate",
+    "load_model",
+    "model_lyapunov_spectrum",
+    "power_spectrum_distance",
+    "read_series",
+    "state_space_divergence",
+    "train",
+    "train_from_config",
+    "true_lyapunov_spectrum",
+    "write_evaluation",
     "explicit_wiring",
     "forced_predictions",
     "free_predictions",

@@ -1,0 +1,209 @@
+"""Evaluation of trained models through the shared forecasting interface, with floors.
+
+:func:`evaluate` scores a model on a held-out ground-truth trajectory ``truth`` and sets each
+measure beside its floor, the same measure between ``truth`` and an independent ground-truth
+trajectory ``reference`` (another initial condition) of the same length: a model cannot be told
+apart from the true system when it sits at the floor.
+
+* ``d_stsp`` and ``d_h`` (:mod:`neurodyn.learn.metrics`): the model's closed-loop rollout of
+  ``len(truth)`` rows after ``warmup`` rows of ``reference`` (a different piece of the
+  attractor, so only long-term statistics count), against ``truth``.
+* ``prediction_error`` (``horizon``): NRMSE (:func:`neurodyn.forecasting.nrmse`, divided by the
+  standard deviation) of the ``n``-step closed-loop forecast over ``n_starts`` start rows of
+  ``truth``, each after ``warmup`` teacher-forced rows; ``valid_prediction_time``: the median
+  over the starts of :func:`neurodyn.forecasting.valid_prediction_time` (threshold 0.4) in
+  Lyapunov times. Their floors are those of the truth forecasting itself: 0 and the horizon.
+* ``lyapunov_model`` (``exponent``, per unit time): :func:`model_lyapunov_spectrum`; given the
+  true system's spectrum (e.g. from :func:`true_lyapunov_spectrum`), ``lyapunov_true`` and its
+  floor ``lyapunov_floor``, the spread of the true estimates between two initial conditions.
+
+Results are ``xarray.Dataset`` s; :func:`write_evaluation` stores them with
+:func:`neurodyn.store.write_dataset`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import xarray as xr
+
+from ..forecasting import nrmse, rollout, valid_prediction_time
+from .base import SequenceModel
+from .jacobian import closed_loop_jacobians
+from .metrics import power_spectrum_distance, state_space_divergence
+
+__all__ = [
+    "evaluate",
+    "model_lyapunov_spectrum",
+    "true_lyapunov_spectrum",
+    "write_evaluation",
+]
+
+
+@torch.no_grad()
+def _closed_loop_states(model: SequenceModel, warmup: np.ndarray, n_steps: int) -> torch.Tensor:
+    _, h = model.forward(model.normalise(model._tensor(warmup))[None])
+    prepared = model.prepare()
+    states = []
+    for _ in range(n_steps):
+        h = model.closed_loop_step(h, 1.0, prepared)
+        states.append(h[0])
+    return torch.stack(states)
+
+
+def model_lyapunov_spectrum(
+    model: SequenceModel,
+    warmup: np.ndarray,
+    dt: float,
+    steps: int = 10000,
+    transient: int = 1000,
+    n_exponents: int | None = None,
+) -> np.ndarray:
+    """Lyapunov spectrum of the model's closed-loop map, per unit time (per step / ``dt``).
+
+    After ``warmup`` (raw observations, teacher-forced) and ``transient`` free steps, the
+    Jacobians of ``steps`` free steps (automatic differentiation) advance an orthonormal frame
+    ``Q <- qr(J Q)``, accumulating ``log |R_ii|`` (Benettin et al. 1980). Sorted descending;
+    ``n_exponents`` defaults to the state dimension. A diverging run gives NaN.
+    """
+    m = model.state_dim if n_exponents is None else int(n_exponents)
+    states = _closed_loop_states(model, warmup, transient + steps)[transient:]
+    if not torch.all(torch.isfinite(states)):
+        return np.full(m, np.nan)
+    jacobians = closed_loop_jacobians(model, states).to(torch.float64).cpu().numpy()
+    q = np.eye(model.state_dim)[:, :m]
+    log_r = np.zeros(m)
+    for jac in jacobians:
+        q, r = np.linalg.qr(jac @ q)
+        log_r += np.log(np.abs(np.diag(r)))
+    return np.sort(log_r / (steps * dt))[::-1]
+
+
+def true_lyapunov_spectrum(
+    system: str,
+    initials: np.ndarray,
+    parameters: Mapping[str, float] | None = None,
+    steps: int = 100000,
+    transient: int = 10000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spectrum of a catalogued flow or map from two initial conditions (``initials``,
+    ``(2, n_state)``) with :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum`: returns their
+    mean and their absolute difference (the floor), per unit time for flows."""
+    from ..analysis.lyapunov import lyapunov_spectrum
+    from ..flows import parameter_batch
+    from ..models import get_model
+
+    model = get_model(system)
+    initial = np.asarray(initials, dtype=np.float64).T
+    if initial.shape != (model.n_state, 2):
+        raise ValueError(f"initials must be (2, {model.n_state}), got {initial.T.shape}")
+    result = lyapunov_spectrum(
+        model, initial, parameter_batch(model, parameters, 2), steps=steps, transient=transient
+    )
+    return result.exponents.mean(axis=1), np.abs(np.diff(result.exponents, axis=1))[:, 0]
+
+
+def _forecasts(
+    model: Any, truth: np.ndarray, warmup: int, horizon: int, n_starts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-loop forecasts ``(n_starts, horizon, d)`` and the true continuations."""
+    starts = np.linspace(warmup, len(truth) - horizon, n_starts).astype(np.int64)
+    if starts[0] < warmup or len(truth) - horizon < warmup:
+        raise ValueError("truth is too short for warmup + horizon rows")
+    predicted = np.stack([rollout(model, truth[s - warmup : s], horizon) for s in starts])
+    actual = np.stack([truth[s : s + horizon] for s in starts])
+    return predicted, actual
+
+
+def evaluate(
+    model: SequenceModel,
+    truth: np.ndarray,
+    reference: np.ndarray,
+    dt: float,
+    *,
+    lyapunov_exponent: float,
+    true_exponents: tuple[np.ndarray, np.ndarray] | None = None,
+    horizons: Sequence[int] = (1, 10, 50),
+    warmup: int = 200,
+    n_starts: int = 20,
+    lyapunov_steps: int = 5000,
+    stsp_method: str = "auto",
+) -> xr.Dataset:
+    """Score ``model`` against ``truth`` with floors from ``reference`` (module docstring).
+
+    ``truth``, ``reference``: raw ground-truth series ``(T, d)`` sampled every ``dt`` time
+    units; ``reference`` must have at least ``len(truth) + warmup`` rows.
+    ``lyapunov_exponent``: the true system's largest exponent (per unit time), the unit of the
+    valid prediction time. ``true_exponents``: ``(spectrum, floor)`` of the true system.
+    """
+    truth = np.asarray(truth, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    n = len(truth)
+    if len(reference) < n + warmup:
+        raise ValueError(f"reference needs at least len(truth) + warmup = {n + warmup} rows")
+    generated = rollout(model, reference[:warmup], n)
+    floor_series = reference[warmup : warmup + n]
+    horizons = sorted(int(h) for h in horizons)
+    predicted, actual = _forecasts(model, truth, warmup, horizons[-1], n_starts)
+    errors = [nrmse(predicted[:, h - 1], actual[:, h - 1]) for h in horizons]
+    vpt = [
+        valid_prediction_time(p, a, dt, lyapunov_exponent)
+        for p, a in zip(predicted, actual, strict=True)
+    ]
+    lyap = model_lyapunov_spectrum(model, reference[:warmup], dt, steps=lyapunov_steps)
+    data = {
+        "d_stsp": ((), state_space_divergence(generated, truth, stsp_method)),
+        "d_stsp_floor": ((), state_space_divergence(floor_series, truth, stsp_method)),
+        "d_h": ((), power_spectrum_distance(generated, truth)),
+        "d_h_floor": ((), power_spectrum_distance(floor_series, truth)),
+        "prediction_error": (("horizon",), np.array(errors)),
+        "prediction_error_floor": (("horizon",), np.zeros(len(horizons))),
+        "valid_prediction_time": ((), float(np.median(vpt))),
+        "valid_prediction_time_floor": ((), horizons[-1] * dt * lyapunov_exponent),
+        "lyapunov_model": (("exponent",), lyap),
+    }
+    coords: dict[str, Any] = {"horizon": horizons, "exponent": np.arange(1, len(lyap) + 1)}
+    if true_exponents is not None:
+        spectrum, floor = (np.asarray(a, dtype=np.float64) for a in true_exponents)
+        k = len(spectrum)
+        pad = np.full(max(len(lyap) - k, 0), np.nan)
+        data["lyapunov_true"] = (("exponent",), np.concatenate([spectrum, pad])[: len(lyap)])
+        data["lyapunov_floor"] = (("exponent",), np.concatenate([floor, pad])[: len(lyap)])
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(
+        {
+            "model": model.kind,
+            "model_source": model.source,
+            "model_config": model.config(),
+            "dt": float(dt),
+            "lyapunov_exponent": float(lyapunov_exponent),
+            "n_rows": int(n),
+            "warmup": int(warmup),
+            "n_starts": int(n_starts),
+            "conventions": {
+                "d_stsp": "KL(p_true || p_gen) in nats, standardised by the truth; "
+                + ("binned" if stsp_method == "auto" and truth.shape[1] <= 3 else stsp_method),
+                "d_h": "Hellinger distance of Gaussian-smoothed (20 bins) power spectra, mean "
+                "over variables",
+                "prediction_error": "NRMSE divided by the standard deviation of the truth "
+                "at that horizon over the starts; horizon in rows",
+                "valid_prediction_time": "median over starts, threshold 0.4, in Lyapunov times",
+                "lyapunov": "per unit time; QR with autograd Jacobians of the closed-loop map",
+                "floor": "same measure between truth and an independent ground-truth series",
+            },
+        }
+    )
+    ds["lyapunov_model"].attrs["unit"] = "per unit time"
+    ds["valid_prediction_time"].attrs["unit"] = "Lyapunov times"
+    return ds
+
+
+def write_evaluation(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write an evaluation Dataset to a Zarr store (:func:`neurodyn.store.write_dataset`)."""
+    from ..store import write_dataset
+
+    return write_dataset(ds, path)
