@@ -9,6 +9,7 @@ the kept states of a sweep store. Every figure has a fixed size in pixels (``fig
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ from .study import MEASURES, Point, node_variables, swept_parameters
 __all__ = [
     "DPI",
     "curve_from_dataset",
+    "draw_measures",
+    "draw_phase_portraits",
     "measures_figure",
     "orbit_figure",
     "phase_portrait_figure",
@@ -33,9 +36,12 @@ ORBIT_RASTER = (900, 480)
 
 
 def _pyplot():
+    """pyplot, on the Agg backend unless pyplot was set up before (a notebook's inline
+    backend is kept)."""
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
@@ -195,11 +201,16 @@ def _measure(ds: xr.Dataset, name: str) -> xr.DataArray:
 def measures_figure(
     ds: xr.Dataset, names: list[str], path: Path, *, n_slices: int = 4, title: str = ""
 ) -> Path:
+    """:func:`draw_measures` written to ``path``."""
+    return _save(draw_measures(ds, names, n_slices=n_slices, title=title), path)
+
+
+def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title: str = ""):
     """Measures ``names`` (rows) against each swept parameter (columns): one line per slice
     of the other parameter, the mean over initial states, with each initial state as a dot.
     ``lyapunov`` shows the largest exponent; ``kuramoto_R`` gets a band of ± ``kuramoto_R_std``
     (its fluctuation in time) where that is stored. A measure the store lacks gets a panel
-    that says so."""
+    that says so. Returns the matplotlib figure."""
     plt = _pyplot()
     axes_names = swept_parameters(ds)
     rows, cols = len(names), len(axes_names)
@@ -244,13 +255,20 @@ def measures_figure(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def phase_portrait_figure(ds: xr.Dataset, point: Point, path: Path) -> Path | None:
+    """:func:`draw_phase_portraits` written to ``path``; None when the store kept no states."""
+    fig = draw_phase_portraits(ds, point)
+    return None if fig is None else _save(fig, path)
+
+
+def draw_phase_portraits(ds: xr.Dataset, point: Point):
     """Phase portraits at ``point`` from the kept states: top row each node's first against
     second variable (``x_i`` vs ``y_i``), bottom row the nodes' first variables pairwise
-    (``x_i`` vs ``x_j``); dots coloured by iteration. None when the store kept no states."""
+    (``x_i`` vs ``x_j``); dots coloured by iteration. Returns the matplotlib figure, or None
+    when the store kept no states."""
     groups = node_variables(ds)
     if not groups:
         return None
@@ -286,4 +304,4 @@ def phase_portrait_figure(ds: xr.Dataset, point: Point, path: Path) -> Path | No
     where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
     fig.suptitle(f"{point.label}: {where}, ic {point.ic}")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
