@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
+from ..models.jit import stable_jit
 from ..sim.batch import thread_count
 from ..sim.kernels import BLOCK
 
@@ -45,7 +46,7 @@ class LyapunovResult:
 
 @cache
 def _qr_kernel(advance, jacobian):
-    @njit(inline="always")
+    @stable_jit(advance, jacobian, inline="always")
     def orthonormalise(Q, log_r, s):
         """Modified Gram-Schmidt on the columns of Q, accumulating log |R_jj| into log_r[s, j]."""
         n, m = Q.shape
@@ -64,7 +65,7 @@ def _qr_kernel(advance, jacobian):
             for r in range(n):
                 Q[r, j] /= norm
 
-    @njit(parallel=True)
+    @stable_jit(advance, jacobian, parallel=True)
     def kernel(X, P, Q, transient, segment_length, log_r, bound, ok):
         n, batch = X.shape
         m = Q.shape[2]

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import sympy
-from numba import njit
 
 from .integrators import TABLEAUS, Tableau, map_jacobian, runge_kutta_jacobian
+from .jit import stable_jit
 from .model import Model
 from .vecmath import vexp
 
@@ -269,9 +269,10 @@ def _compile_source(source: str, kind: str, integrator: str, name: str) -> dict[
     if key not in _COMPILED:
         namespace: dict[str, object] = {"math": math, "vexp": vexp}
         exec(compile(source, f"<neurodyn model {name}>", "exec"), namespace)  # noqa: S102
-        jit = njit(error_model="numpy")
         _COMPILED[key] = {
-            function: jit(namespace[function])
+            function: stable_jit(*key, function, cache=False, error_model="numpy")(
+                namespace[function]
+            )
             for function in ("advance", "evaluate", "evaluate_jacobian", "rhs")
         }
     return _COMPILED[key]

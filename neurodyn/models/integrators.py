@@ -18,7 +18,8 @@ from functools import cache
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+
+from .jit import stable_jit
 
 __all__ = ["TABLEAUS", "Tableau", "map_jacobian", "runge_kutta_jacobian"]
 
@@ -46,7 +47,7 @@ TABLEAUS: dict[str, Tableau] = {
 def map_jacobian(evaluate_jacobian):
     """``jacobian(X, P, i, J)`` of a map: its equations' Jacobian at the state of point ``i``."""
 
-    @njit
+    @stable_jit(evaluate_jacobian)
     def jacobian(X, P, i, J):
         evaluate_jacobian(X[:, i].copy(), P, i, J)
 
@@ -62,7 +63,7 @@ def runge_kutta_jacobian(evaluate, evaluate_jacobian, tableau: Tableau, dt_row: 
         A[j, : len(row)] = row
     B = np.array(tableau.b)
 
-    @njit
+    @stable_jit(evaluate, evaluate_jacobian, tableau, dt_row)
     def jacobian(X, P, i, J):
         n = X.shape[0]
         dt = P[dt_row, i]

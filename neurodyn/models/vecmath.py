@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
+
+from .jit import stabilise, stable_jit
 
 __all__ = ["vexp"]
 
@@ -67,7 +69,11 @@ _X_MAX = 709.782712893384
 _X_MIN = -708.0
 
 
-@njit(inline="always")
+for _intrinsic in (_float_bits, _bits_float, _fma):
+    stabilise(_intrinsic, __name__, _intrinsic._name)
+
+
+@stable_jit(inline="always")
 def vexp(x: float) -> float:
     """exp(x) in float64, written so that a loop calling it vectorises (see module docstring)."""
     xc = min(max(x, _X_MIN), _X_MAX)

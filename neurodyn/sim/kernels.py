@@ -14,7 +14,9 @@ from functools import cache
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ..models.jit import stable_jit
 
 __all__ = ["BLOCK", "Outputs", "Schedule", "iterate_kernel"]
 
@@ -66,7 +68,7 @@ def iterate_kernel(advance):
     loops do not write through arrays held in a namedtuple.
     """
 
-    @njit(inline="always")
+    @stable_jit(advance, inline="always")
     def count_distinct(X, lo, hi, s, values, count):
         for i in range(lo, hi):
             value = X[s.distinct_variable, i]
@@ -84,7 +86,7 @@ def iterate_kernel(advance):
                     values[n, i] = value
                 count[i] = n + 1
 
-    @njit(parallel=True)
+    @stable_jit(advance, parallel=True)
     def kernel(X, P, s, kept, minimum, maximum, total, distinct_values, distinct_count, ok):
         n_state, batch = X.shape
         n_blocks = (batch + BLOCK - 1) // BLOCK

@@ -25,9 +25,10 @@ from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit, prange
+from numba import prange
 
 from ...models import Model, compile_model
+from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import initial_states, thread_count
 from ...sim.kernels import BLOCK
@@ -40,7 +41,7 @@ MODES = ("independent", "forward", "backward")
 
 @cache
 def _orbit_kernel(advance, n_state: int):
-    @njit(parallel=True)
+    @stable_jit(advance, n_state, parallel=True)
     def kernel(X0, P0, row, values, transient, settle, keep, every, bound, sweep, out, diverged):
         n_ic = X0.shape[1]
         n_blocks = (n_ic + BLOCK - 1) // BLOCK

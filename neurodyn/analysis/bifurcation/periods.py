@@ -17,9 +17,10 @@ from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit, prange
+from numba import prange
 
 from ...models import Model, compile_model
+from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import grid_batch, initial_states, thread_count
 from ...sim.kernels import BLOCK
@@ -73,7 +74,7 @@ def detect_period(
 
 @cache
 def _period_kernel(advance, n_state: int):
-    @njit(parallel=True)
+    @stable_jit(advance, n_state, parallel=True)
     def kernel(X, P, transient, max_period, tol, bound, ok, period):
         batch = X.shape[1]
         window = 2 * max_period
