@@ -20,7 +20,7 @@ rule report:
             category="Study",
         ),
     params:
-        study=config,
+        settings=config["report"],
     resources:
         mem_mb=4000,
         runtime=30,

@@ -8,5 +8,5 @@ with job_log(snakemake.log[0]):  # noqa: F821
         snakemake.input.sweep,  # noqa: F821
         snakemake.input.get("orbit"),  # noqa: F821
         snakemake.output[0],  # noqa: F821
-        config=snakemake.params.study,  # noqa: F821
+        config=snakemake.params.settings,  # noqa: F821
     )
