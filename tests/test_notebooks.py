@@ -1,0 +1,99 @@
+"""Every notebook in notebooks/ (jupytext percent scripts) runs top to bottom on a small study.
+
+Each is converted with jupytext and executed with nbclient in a kernel of the interpreter that
+runs the tests (a kernelspec written for it in a temporary folder), with ``NEURODYN_RESULTS``
+pointing at a small study built here (a sweep store with its measures and an orbit-diagram
+store, as the workflow writes them) and the notebooks' own size knobs turned down. A notebook
+gets a time budget (default :data:`DEFAULT_BUDGET_S`): a hang guard, not a benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+jupytext = pytest.importorskip("jupytext")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+from test_report import build_study  # noqa: E402
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.py"))
+#: Seconds a notebook may take; generous, so that only a hang or a runaway run trips it.
+DEFAULT_BUDGET_S = 180
+BUDGET_S = {
+    "bifurcation_explorer": 120,
+    "synchronization": 120,
+    "wilson_cowan": 150,
+    "marino_digits": 300,
+    "trained_models": 300,
+}
+#: Environment of the kernel: the small study, and the notebooks' size knobs turned down.
+SMALL_RUN = {"MARINO_EPOCHS": "5", "TRAINED_MODELS_EPOCHS": "2"}
+KERNEL = "neurodyn-tests"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("results")
+    build_study(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory) -> KernelSpecManager:
+    """A kernelspec that starts this interpreter's ipykernel."""
+    root = tmp_path_factory.mktemp("kernels")
+    spec = root / KERNEL
+    spec.mkdir()
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "neurodyn tests",
+                "language": "python",
+            }
+        )
+    )
+    return KernelSpecManager(kernel_dirs=[str(root)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, results, kernels, monkeypatch):
+    for key, value in {"NEURODYN_RESULTS": str(results), **SMALL_RUN}.items():
+        monkeypatch.setenv(key, value)
+    notebook = jupytext.read(path)
+    assert notebook.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    budget = BUDGET_S.get(path.stem, DEFAULT_BUDGET_S)
+    start = time.monotonic()
+
+    def within_budget(cell, cell_index, execute_reply):
+        elapsed = time.monotonic() - start
+        if elapsed > budget:
+            raise TimeoutError(
+                f"{path.name}: {elapsed:.0f} s after cell {cell_index}, budget {budget} s"
+            )
+
+    client = nbclient.NotebookClient(
+        notebook,
+        km=KernelManager(kernel_name=KERNEL, kernel_spec_manager=kernels),
+        timeout=budget,
+        resources={"metadata": {"path": str(path.parent.parent)}},
+        on_cell_executed=within_budget,
+    )
+    client.execute()
+    outputs = [out for cell in notebook.cells for out in cell.get("outputs", [])]
+    assert not [out for out in outputs if out["output_type"] == "error"]
+    stderr = "".join(
+        out["text"] for out in outputs if out["output_type"] == "stream" and out["name"] == "stderr"
+    )
+    assert "Traceback" not in stderr
+    # something was shown: figures, tables or interactive plots
+    assert any(out["output_type"] in ("display_data", "execute_result") for out in outputs)
