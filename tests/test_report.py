@@ -222,6 +222,15 @@ def test_missing_measures_are_reported_not_fatal(study, tmp_path):
     assert not (page.parent / "figures" / "two_parameter.png").exists()
 
 
+def test_one_parameter_sweep_has_no_two_parameter_chart(study, tmp_path):
+    ds = open_dataset(study[0]).load().isel(sigma_2_1=2, drop=True)
+    ds.attrs["swept_parameters"] = json.dumps(["sigma_1_2"])
+    page = write_report(write_dataset(ds, tmp_path / "one.zarr", durable=False), None, tmp_path)
+    assert "two_parameter" in parse(page).notices
+    assert not (tmp_path / "figures" / "two_parameter.png").exists()
+    assert_real_rendering(tmp_path / "figures" / "synchrony.png", (560, 600))
+
+
 def _curve(model) -> Branch:
     """A period-doubling curve across the grid with an R2 point (drawn, not computed)."""
     s = np.linspace(0.0, 1.0, 40)

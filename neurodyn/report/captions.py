@@ -47,8 +47,9 @@ FIGURES: dict[str, Figure] = {
             "iteration (red positive: chaos; blue negative: a stable periodic orbit or fixed "
             "point; near zero: quasi-periodic or at a bifurcation). Bifurcation curves from "
             "continuation are drawn over both charts where they were given (LP blue, PD red, "
-            "NS green, codimension-2 points as yellow markers). Magenta circles: the points "
-            "shown in detail, numbered as in the table.",
+            "NS green, codimension-2 points as yellow markers). Magenta circles: the couplings "
+            "of the points shown in detail, numbered as in the table (which gives each "
+            "point's initial state).",
         ),
         Figure(
             "synchrony",

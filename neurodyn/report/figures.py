@@ -121,7 +121,10 @@ def two_parameter_figure(
     """Period chart and largest-Lyapunov-exponent chart side by side
     (:func:`~neurodyn.analysis.bifurcation.plot_two_parameter`), for initial state ``ic``, with
     the bifurcation ``curves`` over them and the report's ``points`` marked. Only the charts
-    whose variable (``period``, ``lyapunov``) the store holds; None when it holds neither."""
+    whose variable (``period``, ``lyapunov``) the store holds; None when it holds neither or
+    the sweep is not over two parameters."""
+    if len(swept_parameters(ds)) != 2:
+        return None
     period = ds[["period"]] if "period" in ds else None
     lyapunov = None
     if "lyapunov" in ds:
@@ -250,7 +253,7 @@ def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title:
             if name == "lyapunov":
                 ax.axhline(0.0, color="0.5", lw=0.8, ls="--")
             ax.set_ylabel(f"{measure.label}1" if name == "lyapunov" else measure.label)
-            if r == 0:
+            if r == 0 and ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7, loc="best")
     if title:
         fig.suptitle(title)

@@ -19,7 +19,14 @@ from .figures import (
     two_parameter_figure,
 )
 from .html import RenderedFigure, render_html
-from .study import MEASURES, choose_points, missing_measures, node_variables, normalise_sweep
+from .study import (
+    MEASURES,
+    choose_points,
+    missing_measures,
+    node_variables,
+    normalise_sweep,
+    swept_parameters,
+)
 
 __all__ = ["COMPLEXITY", "SYNCHRONY", "write_report"]
 
@@ -132,7 +139,12 @@ def _notices(
         )
         for name in missing_measures(ds)
     ]
-    if "period" not in ds and "lyapunov" not in ds:
+    swept = swept_parameters(ds)
+    if len(swept) != 2:
+        notices.append(
+            ("two_parameter", f"No two-parameter charts: the sweep is over {', '.join(swept)}.")
+        )
+    elif "period" not in ds and "lyapunov" not in ds:
         notices.append(("two_parameter", "No period or Lyapunov chart: neither is stored."))
     if orbit is None:
         notices.append(("orbit", "No orbit-diagram store was given: no orbit diagram."))
