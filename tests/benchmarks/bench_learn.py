@@ -60,8 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    print(f"torch {torch.__version__}, {args.threads} threads; units {UNITS}, batch {BATCH}, "
-          f"steps {STEPS}, features {FEATURES}")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads; units {UNITS}, batch {BATCH}, "
+        f"steps {STEPS}, features {FEATURES}"
+    )
     for device in devices:
         generator = torch.Generator().manual_seed(1)
         x = torch.randn(BATCH, STEPS, FEATURES, generator=generator).to(device)
@@ -70,8 +72,10 @@ def main() -> None:
             ours, peer = ours.to(device), peer.to(device)
             t_ours = _step_time(ours, x, y, args.repeats)
             t_peer = _step_time(peer, x, y, args.repeats)
-            print(f"[{device.type}] {name:16s} neurodyn {t_ours * 1e3:8.1f} ms   "
-                  f"ncps {t_peer * 1e3:8.1f} ms   ncps/neurodyn {t_peer / t_ours:5.2f}x")
+            print(
+                f"[{device.type}] {name:16s} neurodyn {t_ours * 1e3:8.1f} ms   "
+                f"ncps {t_peer * 1e3:8.1f} ms   ncps/neurodyn {t_peer / t_ours:5.2f}x"
+            )
 
 
 if __name__ == "__main__":
