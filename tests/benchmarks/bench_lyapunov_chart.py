@@ -7,9 +7,9 @@ Each backend computes both exponents by QR (Benettin) with the generated Jacobia
 iterations, then ``--iterations`` iterations with the tangent dynamics. a = 0.89, c = 0.28
 (Chialvo 1995), from x = y = 0.5. One update is one point advanced by one iteration (state,
 Jacobian, QR step), transient included. Prints the wall time and updates per second of each
-backend, its ratio to numba, and the largest difference of the exponents from numba's over the
-points that are not chaotic in numba's result (chaotic points separate at rounding level).
-No timing is asserted.
+backend, its ratio to numba, and how closely its exponents agree with numba's at the points
+that are not chaotic in numba's result (chaotic points separate at rounding level; a few regular
+points follow a chaotic transient onto another attractor). No timing is asserted.
 
 Run: python tests/benchmarks/bench_lyapunov_chart.py [--size 1024] [--iterations 10000]
      [--backends numba,torch-cpu,torch-cuda] [--dtype float64]
@@ -86,8 +86,11 @@ def main() -> None:
         if reference is not None:
             line += f"  speed / numba {reference / timings[backend]:7.3f}"
         if regular is not None and backend != "numba":
-            gap = np.nanmax(np.abs(exponents[backend][:, regular] - exponents["numba"][:, regular]))
-            line += f"  max |diff| at {regular.sum()} non-chaotic points {gap:.2e}"
+            gap = np.abs(exponents[backend][:, regular] - exponents["numba"][:, regular]).max(0)
+            line += (
+                f"  |diff| <= 1e-6 at {np.mean(gap <= 1e-6):.1%} of {regular.sum()} non-chaotic "
+                f"points (median {np.median(gap):.1e})"
+            )
         print(line)
 
 
