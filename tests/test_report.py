@@ -16,7 +16,7 @@ from neurodyn.analysis.bifurcation import Branch, SpecialPoint, orbit_diagram
 from neurodyn.analysis.measures import MEASURES as MEASURE_NAMES
 from neurodyn.analysis.measures import add_measures
 from neurodyn.networks import chialvo_rulkov_chain
-from neurodyn.report import FIGURES, write_captions, write_report
+from neurodyn.report import FIGURES, choose_points, write_captions, write_report
 from neurodyn.report.__main__ import main
 from neurodyn.report.figures import curve_from_dataset
 from neurodyn.report.study import MEASURES
@@ -308,6 +308,16 @@ def test_bad_settings_name_the_problem(study, tmp_path):
         write_report(*study, tmp_path, config={"colour": "red"})
     with pytest.raises(ValueError, match="sigma_9.*not swept parameters"):
         write_report(*study, tmp_path, config={"points": [{"sigma_9": 0.1}]})
+
+
+def test_points_keep_distinct_file_names(study):
+    ds = open_dataset(study[0])
+    points = choose_points(ds, [{"sigma_1_2": 0.0, "label": "a"}, {"sigma_1_2": 0.1, "label": "a"}])
+    assert [p.slug for p in points] == ["a", "a_2"]
+    assert [p.parameters for p in points] == [
+        {"sigma_1_2": 0.0, "sigma_2_1": SIGMA_2_1[2]},
+        {"sigma_1_2": 0.1, "sigma_2_1": SIGMA_2_1[2]},
+    ]
 
 
 def test_caption_files_match_the_report(tmp_path):

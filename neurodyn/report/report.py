@@ -44,14 +44,14 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
     return RenderedFigure(key, path.relative_to(out).as_posix(), size)
 
 
+_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "synchrony", "complexity")
+
+
 def _clear_old_figures(figures: Path) -> None:
     """Remove PNGs an earlier report left in ``figures`` (points may have changed)."""
     for path in figures.glob("*.png"):
-        if path.stem in (*_FIXED_FIGURES,) or path.stem.startswith("phase_"):
+        if path.stem in _FIXED_FIGURES or path.stem.startswith("phase_"):
             path.unlink()
-
-
-_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "synchrony", "complexity")
 
 
 def write_report(

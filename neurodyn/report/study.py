@@ -177,7 +177,8 @@ def choose_points(ds: xr.Dataset, requested: list[dict[str, Any]] | None = None)
     parameter takes its middle grid value) with optional ``ic`` (default 0) and ``label``.
     Without them: the most and least synchronised points (cross-correlation) and those of
     largest and smallest λ1, over all grid points and initial states, as far as those measures
-    are present; the grid's centre when none is. Duplicates are dropped.
+    are present; the grid's centre when none is. Duplicates are dropped; a label that repeats
+    gets a numbered ``slug`` (the phase portrait's file name).
     """
     parameters = swept_parameters(ds)
     points: list[Point] = []
@@ -189,9 +190,8 @@ def choose_points(ds: xr.Dataset, requested: list[dict[str, Any]] | None = None)
             if not 0 <= ic < ds.sizes.get("ic", 1):
                 raise ValueError(f"point {label!r}: ic={ic} outside 0..{ds.sizes['ic'] - 1}")
             grid = _nearest(ds, parameters, entry)
-            points.append(
-                Point(label, grid, ic, _slug(label), {k: float(v) for k, v in entry.items()})
-            )
+            asked = {name: float(value) for name, value in entry.items()}
+            points.append(Point(label, grid, ic, _slug(label), asked))
     else:
         for label, name, largest in _REPRESENTATIVE:
             if name not in ds:
@@ -205,6 +205,8 @@ def choose_points(ds: xr.Dataset, requested: list[dict[str, Any]] | None = None)
     unique: list[Point] = []
     for point in points:
         if all(point.selection() != other.selection() for other in unique):
+            if any(point.slug == other.slug for other in unique):
+                point.slug = f"{point.slug}_{len(unique) + 1}"
             unique.append(point)
     return unique
 
