@@ -65,8 +65,20 @@ def run_chunk(
 def merge_chunks(
     parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
 ) -> Path:
-    """Merge the chunk stores of one study into the store ``out``."""
-    return merge_stores(parts, out)
+    """Merge the chunk stores of one study into the store ``out``.
+
+    Parts computed by different versions of the code are refused (their numbers may differ);
+    the error says how to recompute them.
+    """
+    try:
+        return merge_stores(parts, out)
+    except ValueError as err:
+        if "different git_revision" not in str(err) and "package_versions" not in str(err):
+            raise
+        raise ValueError(
+            f"{err}. The code changed while the study ran: recompute its parts with "
+            "`snakemake --forcerun sweep_chunk` (or delete the parts folder) and run again"
+        ) from None
 
 
 def run_orbit_diagram(
