@@ -36,6 +36,12 @@ BUDGET_S = {
 }
 #: Environment of the kernel: the small study, and the notebooks' size knobs turned down.
 SMALL_RUN = {"MARINO_EPOCHS": "1", "TRAINED_MODELS_EPOCHS": "2"}
+#: What a notebook must show: (MIME type, at least how many outputs of it).
+SHOWN = {
+    "bifurcation_explorer": ("application/vnd.holoviews_exec.v0+json", 4),
+    "synchronization": ("image/png", 4),
+    "wilson_cowan": ("image/png", 3),
+}
 KERNEL = "neurodyn-tests"
 
 
@@ -96,3 +102,6 @@ def test_notebook_runs(path, results, kernels, monkeypatch):
     )
     assert "Traceback" not in stderr
     assert outputs, f"{path.name} showed nothing"
+    if path.stem in SHOWN:
+        mime, count = SHOWN[path.stem]
+        assert sum(mime in out.get("data", {}) for out in outputs) >= count
