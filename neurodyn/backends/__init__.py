@@ -11,6 +11,11 @@ from :mod:`neurodyn.models.codegen`, torch from :mod:`neurodyn.models.torchgen`.
 :func:`resolve_backend` checks a choice and resolves ``auto``; it imports torch only for the
 torch backend. Results of every backend carry :meth:`Backend.attrs` (``backend``, ``device``,
 ``dtype``); float32 results are stored as float64 arrays and flagged by ``dtype: float32``.
+
+Both backends' CPU thread pools are OpenMP pools that spin while idle by default: a process that
+runs numba kernels and then torch on the CPU (or the reverse) runs the second up to ten times
+slower. Set ``OMP_WAIT_POLICY=PASSIVE`` in the environment before starting Python when mixing
+them (the Lyapunov chart benchmark does).
 """
 
 from __future__ import annotations
