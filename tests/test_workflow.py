@@ -61,7 +61,7 @@ def test_dry_run_plans_the_default_study(tmp_path):
         if line.split()[:1] and line.split()[0] in {"sweep_chunk", "merge_sweep", "report"}
     )
     assert jobs == {"sweep_chunk": str(n_chunks(default)), "merge_sweep": "1", "report": "1"}
-    assert n_chunks(default) == 4  # 24 values of sigma_1_2 in chunks of 6
+    assert n_chunks(default) == 2  # 24 values of sigma_1_2 in chunks of 12
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,76 @@
+"""Workflow overhead: a study through Snakemake against the same jobs called in one process.
+
+Both compute the same thing on the same grid: the sweep with its measures, the orbit diagram
+and the report of the study config (default: the default study). The direct run calls
+:func:`neurodyn.workflow.compute_chunk` on the whole grid with all cores, then the orbit
+diagram and the report; the workflow run is ``snakemake --cores N`` in a fresh folder (chunks
+as jobs, merge, orbit diagram, report). numba's disk cache is warmed first so neither pays for
+compilation. Prints both wall times and the ratio workflow / direct (target: at most 1.3).
+
+Run: python tests/benchmarks/bench_workflow.py [--config workflows/config/default.yaml]
+[--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from neurodyn.report import write_report
+from neurodyn.store import write_dataset
+from neurodyn.workflow import compute_chunk, load_study, run_orbit_diagram, snakemake_command
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def direct(config: dict, folder: Path, cores: int) -> float:
+    """The study's work in this process: whole grid at once, then orbit diagram and report."""
+    start = time.perf_counter()
+    whole = {**config, "chunk_size": 10**9}
+    sweep_store = write_dataset(compute_chunk(whole, 0, threads=cores), folder / "sweep.zarr")
+    orbit_store = None
+    if config.get("bifurcation"):
+        orbit_store = run_orbit_diagram(config, folder / "orbit.zarr", threads=cores)
+    write_report(sweep_store, orbit_store, folder / "report", config=config["report"])
+    return time.perf_counter() - start
+
+
+def workflow(config_path: Path, folder: Path, cores: int) -> float:
+    """``snakemake --cores N`` on the study in a fresh folder."""
+    command = [*snakemake_command(config_path, cores=cores), "--directory", str(folder), "-q"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"snakemake failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO / "workflows/config/default.yaml")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    config = load_study(args.config)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        warm = {**config, "sweep": {k: f"{v.split(':')[0]}:{v.split(':')[0]}:1"
+                                    if ":" in v else v.split(",")[0]
+                                    for k, v in config["sweep"].items()}}
+        compute_chunk(warm, 0, threads=args.cores)  # fills numba's cache for both runs
+        t_direct = direct(config, tmp / "direct", args.cores)
+        folder = tmp / "workflow"
+        folder.mkdir()
+        t_workflow = workflow(args.config.resolve(), folder, args.cores)
+    grid = "x".join(str(v.split(":")[-1]) for v in config["sweep"].values())
+    print(f"study {config['study']} ({grid} grid, {len(config['measures'])} measures), "
+          f"{args.cores} cores")
+    print(f"direct (one process)     {t_direct:8.1f} s")
+    print(f"workflow (snakemake)     {t_workflow:8.1f} s")
+    print(f"workflow / direct        {t_workflow / t_direct:8.2f}x   (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
