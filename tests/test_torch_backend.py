@@ -246,3 +246,27 @@ def test_cli_simulate_with_the_torch_backend(tmp_path):
         bad_args = [*args[:-4], "cuda", "--out", str(tmp_path / "cuda.zarr")]
         bad = CliRunner().invoke(main, bad_args)
         assert bad.exit_code == 2 and "sees no CUDA device" in bad.output
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA device")
+@pytest.mark.parametrize("name", ["chialvo", "lorenz63", "chialvo_rulkov_chain"])
+def test_cuda_equals_numba(name):
+    """On a GPU, float64: steps to 1e-12, a short sweep's reducers and Lyapunov spectra as on
+    the CPU."""
+    model = _model(name)
+    compiled, generated = compile_model(model), torch_model(model)
+    X, P = _batch(model, 64, seed=5)
+    expected = X.copy()
+    compiled.advance(expected, P, 0, X.shape[1], 1, 1e300, np.ones(64, dtype=np.bool_))
+    got = generated.step(torch.tensor(X, device="cuda"), torch.tensor(P, device="cuda"))
+    np.testing.assert_allclose(got.cpu().numpy(), expected, **STEP_TOL)
+    options = {"steps": 14, "transient": 2, "keep": 3, "every": 4, "distinct_window": 14}
+    a = iterate_batch(model, X, P, **options)
+    b = iterate_batch(model, X, P, backend="torch", device="cuda", **options)
+    _compare(a, b, REDUCERS)
+    np.testing.assert_array_equal(b.distinct, a.distinct)
+    assert b.backend.device.startswith("cuda")
+    options = {"steps": 40, "transient": 4, "segments": 4}
+    la = lyapunov_spectrum(model, X, P, **options)
+    lb = lyapunov_spectrum(model, X, P, backend="torch", device="cuda", **options)
+    np.testing.assert_allclose(lb.exponents, la.exponents, rtol=0, atol=1e-8)
