@@ -39,6 +39,9 @@ def compute_chunk(config: Mapping[str, Any], index: int, threads: int | None = 1
             seed=simulation["seed"],
             bound=simulation.get("bound"),
             threads=threads,
+            backend=simulation["backend"],
+            device=simulation["device"],
+            dtype=simulation["dtype"],
         )
         if config["measures"]:
             from ..analysis import add_measures

@@ -11,6 +11,7 @@ rule sweep_chunk:
     resources:
         mem_mb=2000,
         runtime=60,
+        gpu=1 if config["simulation"]["device"] == "cuda" else 0,
     log:
         f"{STUDY}/logs/chunk_{{chunk}}.log",
     script:
