@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def _figure_html(number: int, figure: RenderedFigure) -> str:
     title = figure.title or info.title
     width, height = figure.size
     return (
-        f'<figure id="fig-{escape(figure.file)}"><img src="{escape(figure.file)}" '
+        f'<figure id="fig-{escape(Path(figure.file).stem)}"><img src="{escape(figure.file)}" '
         f'alt="{escape(title)}" width="{width}" height="{height}">'
         f"<figcaption><b>Figure {number}. {escape(title)}.</b> {escape(info.caption)}"
         "</figcaption></figure>"
@@ -226,11 +227,10 @@ def render_html(
         "asked for, if any). Hover a heading for the variable name.</p>"
     )
     body.append(_points_table(ds, points))
-    for k, point in enumerate(points, start=1):
+    for point in points:
         portrait = portraits.get(point.slug)
         if portrait is not None:
             number += 1
-            portrait.title = f"Phase portraits at point {k} ({point.label})"
             body.append(_figure_html(number, portrait))
     body.append("</section>")
     body.append('<section id="measures-conventions"><h2>Measures</h2>')

@@ -102,10 +102,11 @@ def write_report(
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
         figures.append(_rendered(key, path, out))
     portraits = {}
-    for point in points:
+    for k, point in enumerate(points, start=1):
         path = phase_portrait_figure(ds, point, figures_dir / f"phase_{point.slug}.png")
         figure = _rendered("phase_portrait", path, out)
         if figure is not None:
+            figure.title = f"Phase portraits at point {k} ({point.label})"
             portraits[point.slug] = figure
 
     stores = {"sweep": str(sweep_store)}

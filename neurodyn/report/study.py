@@ -33,11 +33,10 @@ __all__ = [
 @dataclass(frozen=True)
 class Measure:
     """A per-point measure of the sweep store: variable ``name``, ``label`` for figures and
-    tables, ``group`` (``synchrony``, ``complexity`` or ``dynamics``) and ``description``."""
+    tables, and ``description``."""
 
     name: str
     label: str
-    group: str
     description: str
 
 
@@ -45,15 +44,15 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure("period", "period", "dynamics", "period of the attractor (0 none, -1 diverged)"),
-        Measure("lyapunov", "λ", "complexity", "Lyapunov exponents (1/iteration)"),
-        Measure("lyapunov_stderr", "stderr of λ", "complexity", "standard error of λ"),
-        Measure("chaos01_K", "0-1 test K", "complexity", "Gottwald–Melbourne 0-1 test K"),
-        Measure("sample_entropy", "sample entropy", "complexity", "sample entropy (nats)"),
-        Measure("permutation_entropy", "permutation entropy", "complexity", "permutation entropy"),
-        Measure("cross_correlation", "cross-correlation Γ", "synchrony", "cross-correlation"),
-        Measure("kuramoto_R", "Kuramoto R", "synchrony", "Kuramoto order parameter, time mean"),
-        Measure("kuramoto_R_std", "std of R", "synchrony", "fluctuation of R over time"),
+        Measure("period", "period", "period of the attractor (0 none, -1 diverged)"),
+        Measure("lyapunov", "λ", "Lyapunov exponents (1/iteration)"),
+        Measure("lyapunov_stderr", "stderr of λ", "standard error of λ"),
+        Measure("chaos01_K", "0-1 test K", "Gottwald–Melbourne 0-1 test K"),
+        Measure("sample_entropy", "sample entropy", "sample entropy (nats)"),
+        Measure("permutation_entropy", "permutation entropy", "normalised permutation entropy"),
+        Measure("cross_correlation", "cross-correlation Γ", "cross-correlation coefficient"),
+        Measure("kuramoto_R", "Kuramoto R", "Kuramoto order parameter, time mean"),
+        Measure("kuramoto_R_std", "std of R", "fluctuation of R over time"),
     )
 }
 
