@@ -27,6 +27,7 @@ from numba import njit
 
 from ..models import Model, Parameter, StateVariable, compile_model
 from ..models.integrators import TABLEAUS
+from ..models.jit import stable_jit
 from ..provenance import provenance
 
 __all__ = ["DelayedFlow", "delay_trajectory", "mackey_glass"]
@@ -112,7 +113,7 @@ def _make_kernel(evaluate, tableau):
     B = np.array(tableau.b)
     C = A.sum(axis=1)
 
-    @njit
+    @stable_jit(evaluate, tableau)
     def kernel(x0, P, delayed_rows, delayed_vars, lags, dt_row, steps, every, skip, out, ring):
         n = x0.shape[0]
         dt = P[dt_row, 0]

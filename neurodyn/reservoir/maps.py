@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from ..models import Model, compile_model, get_model
+from ..models.jit import stable_jit
 from .base import ReservoirForecaster
 from .weights import bernoulli_matrix, normal_matrix, scale_spectral_radius
 
@@ -44,7 +44,7 @@ _KERNELS: dict = {}
 def _kernel(rhs):
     if rhs not in _KERNELS:
 
-        @njit
+        @stable_jit(rhs)
         def harvest(X, P, net, U, out):
             n = X.shape[1]
             new = np.empty_like(X)
