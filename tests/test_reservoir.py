@@ -17,7 +17,9 @@ from neurodyn.reservoir import (
     memory_capacity,
     narma10,
     reservoir_sweep,
+    ridge_regression,
 )
+from neurodyn.reservoir.kernels import _tanh
 
 # ANCHORS.md: ESN on Mackey-Glass (tau = 17), 100 units, sr 1.25, leak 0.3, ridge 1e-5,
 # 2000 samples, one step ahead, last 20 % for testing, 100 warm-up rows (reservoirpy README)
@@ -234,3 +236,54 @@ def test_bad_input_gives_clear_errors(mg):
         ESN(units=20).fit(x, np.hstack([y, y])).rollout(x, 5)
     with pytest.raises(ValueError, match="task must be"):
         reservoir_sweep([0.9], [0.3], [10], task="henon")
+
+
+def test_kernel_tanh_matches_numpy_and_gives_the_same_bits_vectorised_or_not():
+    from numba import njit
+
+    @njit(error_model="numpy")
+    def batch(x, out):  # vectorised loop with a scalar remainder
+        for i in range(x.shape[0]):
+            out[i] = _tanh(x[i])
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-1, 1, 10**5), rng.uniform(-30, 30, 10**5),
+                        np.logspace(-300, 3, 2000), -np.logspace(-300, 3, 2000),
+                        [0.0, -0.0, 0.625, -0.625, np.nextafter(0.625, 0), 1e300, np.inf, -np.inf]])
+    out = np.empty_like(x)
+    batch(x, out)
+    exact = np.tanh(x)
+    assert np.max(np.abs(out - exact) / np.maximum(np.abs(exact), 1e-300)) < 1e-15
+    assert np.signbit(out[x == 0]).tolist() == [False, True]
+    for start in (1, 2, 3):  # shifted batches put every value in the vector body and remainder
+        shifted = np.empty(len(x) - start)
+        batch(x[start:], shifted)
+        np.testing.assert_array_equal(shifted, out[start:])
+    nan = np.empty(1)
+    batch(np.array([np.nan]), nan)
+    assert np.isnan(nan[0])
+
+
+def test_run_resumes_from_the_training_state_as_rollout_does(mg):
+    x_train, y_train, x_test, y_test = _split(mg[:900])
+    esn = ESN(**ANCHOR, bias_scaling=0.1, seed=4).fit(x_train, y_train, warmup=50)
+    resumed = esn.run(x_test, resume=True)
+    opened = rollout(esn, mg[: len(x_train) + 1], len(y_test), drive=y_test)
+    np.testing.assert_allclose(resumed, opened, rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(esn.state, esn.states(np.vstack([x_train, x_test]))[-1])
+    with pytest.raises(RuntimeError, match="nothing to resume"):
+        ESN(units=10).run(x_test, resume=True)
+
+
+@pytest.mark.parametrize("rows", [40, 200])  # dual (rows < features) and primal form
+def test_ridge_equals_the_centred_normal_equations(rows):
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=(rows, 60)) + 0.3
+    y = rng.normal(size=(rows, 2))
+    weights, bias = ridge_regression(x.copy(), y, 1e-3, overwrite_features=True)
+    xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
+    exact = np.linalg.solve(xc.T @ xc + 1e-3 * np.eye(60), xc.T @ yc)
+    np.testing.assert_allclose(weights, exact, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(bias, y.mean(axis=0) - x.mean(axis=0) @ exact, rtol=1e-9)
+    fortran = ridge_regression(np.asfortranarray(x), y, 1e-3)
+    np.testing.assert_allclose(fortran[0], weights, rtol=1e-12, atol=1e-14)

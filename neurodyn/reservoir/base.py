@@ -37,6 +37,8 @@ class ReservoirForecaster:
     n_inputs: int | None = None
     n_outputs: int | None = None
     has_feedback: bool = False
+    #: the state after the last input of the last ``fit``, ``states`` or ``run`` call
+    state: np.ndarray | None = None
 
     def _prepare(self, n_inputs: int, n_outputs: int) -> None:
         raise NotImplementedError
@@ -47,14 +49,23 @@ class ReservoirForecaster:
             raise ValueError(f"{name} must have {self.n_inputs} columns, got {inputs.shape[1]}")
         return inputs
 
-    def states(self, inputs: np.ndarray, feedback: np.ndarray | None = None) -> np.ndarray:
-        """Reservoir states ``(T, n_units)`` from the initial state, driven by ``inputs``
-        (and ``feedback``, the previous targets, when the reservoir feeds its output back)."""
+    def states(
+        self, inputs: np.ndarray, feedback: np.ndarray | None = None, *, resume: bool = False
+    ) -> np.ndarray:
+        """Reservoir states ``(T, n_units)`` driven by ``inputs`` (and ``feedback``, the previous
+        targets, when the reservoir feeds its output back), from the initial state or, with
+        ``resume``, from :attr:`state`, where the last ``fit``, ``states`` or ``run`` ended.
+        Sets :attr:`state` to the state after the last input."""
         inputs = self._check_inputs(inputs)
         if self.n_inputs is None:
             self._prepare(inputs.shape[1], inputs.shape[1])
         Y = self._feedback_rows(feedback, len(inputs))
-        return self._harvest(self._initial_state(), inputs, Y)
+        if resume and self.state is None:
+            raise RuntimeError("nothing to resume: call fit, states or run first")
+        z = self.state.copy() if resume else self._initial_state()
+        states = self._harvest(z, inputs, Y)
+        self.state = z
+        return states
 
     def _feedback_rows(self, previous: np.ndarray | None, n_rows: int) -> np.ndarray:
         if not self.has_feedback:
@@ -65,7 +76,8 @@ class ReservoirForecaster:
 
     def fit(self, inputs: np.ndarray, targets: np.ndarray, warmup: int = 0):
         """Train the readout by ridge regression on rows ``warmup:`` of the states driven by
-        ``inputs`` from the initial state; returns ``self``."""
+        ``inputs`` from the initial state; returns ``self``. :attr:`state` is then the state
+        after the last training input, from which ``run(..., resume=True)`` continues."""
         inputs = self._check_inputs(inputs)
         targets = _as_series("targets", targets)
         if len(targets) != len(inputs):
@@ -76,7 +88,10 @@ class ReservoirForecaster:
         previous = np.vstack([np.zeros((1, targets.shape[1])), targets[:-1]])
         states = self.states(inputs, previous if self.has_feedback else None)
         features = self._feature_matrix(states[warmup:], inputs[warmup:])
-        self.w_out, self.b_out = ridge_regression(features, targets[warmup:], self.ridge)
+        # the features are this call's own array (states or a copy): centre them in place
+        self.w_out, self.b_out = ridge_regression(
+            features, targets[warmup:], self.ridge, overwrite_features=True
+        )
         return self
 
     def _readout(self, states: np.ndarray, inputs: np.ndarray) -> np.ndarray:
@@ -84,10 +99,14 @@ class ReservoirForecaster:
             raise RuntimeError("the readout is not trained: call fit first")
         return self._feature_matrix(states, inputs) @ self.w_out + self.b_out
 
-    def run(self, inputs: np.ndarray, feedback: np.ndarray | None = None) -> np.ndarray:
-        """Readout along ``inputs`` from the initial state (teacher forced)."""
+    def run(
+        self, inputs: np.ndarray, feedback: np.ndarray | None = None, *, resume: bool = False
+    ) -> np.ndarray:
+        """Readout along ``inputs`` (teacher forced) from the initial state or, with ``resume``,
+        from :attr:`state` (after ``fit``: one-step predictions that continue the training
+        series, reservoirpy's ``fit`` then ``run``)."""
         inputs = self._check_inputs(inputs)
-        return self._readout(self.states(inputs, feedback), inputs)
+        return self._readout(self.states(inputs, feedback, resume=resume), inputs)
 
     def rollout(
         self, warmup: np.ndarray, n_steps: int, drive: np.ndarray | None = None

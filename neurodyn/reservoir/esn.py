@@ -159,6 +159,7 @@ class ESN(ReservoirForecaster):
             return
         self.n_inputs, self.n_outputs = n_inputs, n_outputs
         self.network = self._build(n_inputs, n_outputs)
+        self.state = None
 
     def _build(self, d: int, d_out: int) -> kernels.Network:
         c = self.config

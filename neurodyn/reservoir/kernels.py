@@ -12,17 +12,22 @@ with ``v = (u, z')`` (column ``k < d`` of ``Win`` reads the input, column ``d + 
 unit ``j`` of the *updated* state, so a layer is driven by the layer below it at the same time
 step), and ``f = tanh`` or the identity. ``alpha = 1 - leak``, ``beta = leak`` and
 ``perm = identity`` give the leaky ESN; a cyclic ``perm`` gives the residual ESN with a cyclic
-orthogonal branch. Rows are updated in order, so every unit's sum is accumulated in the same
-order on every run: the same inputs give the same bits.
+orthogonal branch. Rows are updated in order and every unit's sum is accumulated in an order
+fixed by its row (:func:`_row_dot`): the same inputs give the same bits.
+
+The recurrent product is always a CSR product: at the densities reservoirs use (connectivity
+<= 0.1 in the usual set-ups) it reads 12 bytes per non-zero against 8 bytes per entry for a
+dense row, and measured here it stays ahead of a dense row dot up to a density of about 0.3.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+
+from ..models.vecmath import vexp
 
 __all__ = ["Network", "autonomous", "harvest", "readout_features", "rls"]
 
@@ -47,33 +52,88 @@ class Network(NamedTuple):
     linear: bool
 
 
-@njit(cache=True)
-def _update(net, z, znew, u, y):
+# tanh of Cephes (S. L. Moshier): x + x^3 P(x^2)/Q(x^2) for |x| < 0.625, else
+# sign(x) (1 - 2 / (exp(2|x|) + 1)); exp(40) makes the second form exactly 1
+_TANH_P = (-9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3)
+_TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _tanh(x):
+    """tanh in float64 from arithmetic and :func:`~neurodyn.models.vecmath.vexp` only, so a
+    loop calling it vectorises (libm's ``tanh`` is a scalar call of about 30 ns here); relative
+    error within a few 1e-16 of ``numpy.tanh`` (checked in the tests). Branch free: both forms
+    are computed and one is selected, so vector and scalar iterations give the same bits.
+    Callers compile with ``error_model="numpy"``: a division check would stop vectorisation."""
+    s = x * x
+    p = (_TANH_P[0] * s + _TANH_P[1]) * s + _TANH_P[2]
+    q = ((s + _TANH_Q[0]) * s + _TANH_Q[1]) * s + _TANH_Q[2]
+    small = x + x * s * (p / q)
+    ax = abs(x)
+    big = 1.0 - 2.0 / (vexp(min(2.0 * ax, 40.0)) + 1.0)
+    big = big if x >= 0.0 else -big
+    y = small if ax < 0.625 else big
+    return y if ax > 0.0 else x  # x itself for +-0 (keeps the sign) and NaN
+
+
+@njit(cache=True, inline="always")
+def _row_dot(ptr, idx, val, x, i):
+    """``sum_k val[k] x[idx[k]]`` over row ``i`` of a CSR matrix, in four interleaved partial
+    sums (entries ``0, 1, 2, 3 (mod 4)`` of the row; the remainder goes to the first), added as
+    ``(s0 + s1) + (s2 + s3)``. The partial sums break the chain of dependent additions and the
+    row slices spare the negative-index checks; the order depends on the row alone."""
+    v = val[ptr[i] : ptr[i + 1]]
+    c = idx[ptr[i] : ptr[i + 1]]
+    m = v.shape[0]
+    q = m - m % 4
+    s0 = s1 = s2 = s3 = 0.0
+    for k in range(0, q, 4):
+        s0 += v[k] * x[c[k]]
+        s1 += v[k + 1] * x[c[k + 1]]
+        s2 += v[k + 2] * x[c[k + 2]]
+        s3 += v[k + 3] * x[c[k + 3]]
+    for k in range(q, m):
+        s0 += v[k] * x[c[k]]
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True, error_model="numpy")
+def _update(net, z, znew, u, y, a):
+    """One step from ``z`` into ``znew``; ``a`` is scratch for the pre-activations. Layer by
+    layer: first every unit's sum (scalar, gathers), then the activation and the leak over the
+    layer's rows (a loop that vectorises). A layer reads updated units of lower layers only."""
     d = u.shape[0]
-    w_ptr, w_idx, w_val = net.w_ptr, net.w_idx, net.w_val
-    for i in range(z.shape[0]):
-        a = net.bias[i]
-        for k in range(w_ptr[i], w_ptr[i + 1]):
-            a += w_val[k] * z[w_idx[k]]
-        for k in range(net.in_ptr[i], net.in_ptr[i + 1]):
-            c = net.in_idx[k]
-            a += net.in_val[k] * (u[c] if c < d else znew[c - d])
-        for k in range(net.fb_ptr[i], net.fb_ptr[i + 1]):
-            a += net.fb_val[k] * y[net.fb_idx[k]]
-        f = a if net.linear else math.tanh(a)
-        znew[i] = net.alpha[i] * z[net.perm[i]] + net.beta[i] * f
+    for layer in range(net.bounds.shape[0] - 1):
+        lo, hi = net.bounds[layer], net.bounds[layer + 1]
+        for i in range(lo, hi):
+            s = net.bias[i] + _row_dot(net.w_ptr, net.w_idx, net.w_val, z, i)
+            for k in range(net.in_ptr[i], net.in_ptr[i + 1]):
+                c = net.in_idx[k]
+                s += net.in_val[k] * (u[c] if c < d else znew[c - d])
+            for k in range(net.fb_ptr[i], net.fb_ptr[i + 1]):
+                s += net.fb_val[k] * y[net.fb_idx[k]]
+            a[i] = s
+        # slices: indices from 0 need no negative-index check, which would stop vectorisation
+        f, alpha, beta, perm, out = (a[lo:hi], net.alpha[lo:hi], net.beta[lo:hi],
+                                     net.perm[lo:hi], znew[lo:hi])
+        if not net.linear:
+            for i in range(f.shape[0]):
+                f[i] = _tanh(f[i])
+        for i in range(f.shape[0]):
+            out[i] = alpha[i] * z[perm[i]] + beta[i] * f[i]
 
 
 @njit(cache=True)
 def harvest(net, z, U, Y, out):
     """Drive the network from state ``z`` (updated in place) with inputs ``U[t]`` and fed-back
     outputs ``Y[t]`` (``Y`` may have zero columns); write the state after step ``t`` to
-    ``out[t]``."""
-    znew = np.empty_like(z)
+    ``out[t]``. Each step reads the previous row of ``out`` and writes its own (no copies)."""
+    a = np.empty_like(z)
+    previous = z
     for t in range(U.shape[0]):
-        _update(net, z, znew, U[t], Y[t])
-        z[:] = znew
-        out[t] = z
+        _update(net, previous, out[t], U[t], Y[t], a)
+        previous = out[t]
+    z[:] = previous
 
 
 @njit(cache=True)
@@ -97,6 +157,7 @@ def autonomous(net, z, u, w_out, b_out, squared, with_input, feedback, out):
     znew = np.empty_like(z)
     y = np.empty(d_out)
     empty = np.empty(0)
+    a = np.empty_like(z)
     for t in range(out.shape[0]):
         readout_features(z, u, squared, with_input, f)
         for m in range(d_out):
@@ -106,7 +167,7 @@ def autonomous(net, z, u, w_out, b_out, squared, with_input, feedback, out):
             y[m] = acc
         out[t] = y
         if t + 1 < out.shape[0]:
-            _update(net, z, znew, y, y if feedback else empty)
+            _update(net, z, znew, y, y if feedback else empty, a)
             z[:] = znew
             u = y.copy()
 
@@ -125,8 +186,9 @@ def rls(net, z, U, Y, P, w_out, squared, with_input, force, errors):
     k = np.empty(n_features)
     znew = np.empty_like(z)
     y_prev = np.zeros(d_out)
+    a = np.empty_like(z)
     for t in range(U.shape[0]):
-        _update(net, z, znew, U[t], y_prev)
+        _update(net, z, znew, U[t], y_prev, a)
         z[:] = znew
         readout_features(z, U[t], squared, with_input, f)
         for i in range(n_features):

@@ -1,10 +1,17 @@
-"""Linear readouts: ridge regression (batch) and the recursive-least-squares initial matrix.
+"""Linear readouts: ridge regression (batch).
 
 Ridge convention (as reservoirpy's ``Ridge``): the features and targets are centred over the
 training rows, ``W = (Xc^T Xc + ridge I)^-1 Xc^T Yc``, and the bias ``b = mean(Y) - mean(X) W``
-is not penalised. The normal equations are solved by Cholesky (the matrix is symmetric positive
-definite for ``ridge > 0``); the Gram matrix is formed with BLAS ``syrk`` (one triangle). With
-``ridge = 0`` and rank-deficient features the minimum-norm least-squares solution is returned.
+is not penalised. For ``ridge > 0`` the normal equations are solved by Cholesky in whichever of
+two equal forms is smaller (``T`` rows, ``n`` features):
+
+* ``T >= n`` (primal): the ``n x n`` Gram matrix ``Xc^T Xc + ridge I``;
+* ``T < n`` (dual): ``W = Xc^T (Xc Xc^T + ridge I)^-1 Yc`` with the ``T x T`` kernel matrix
+  (the push-through identity; equal to the primal solution up to rounding).
+
+Either Gram matrix is formed with BLAS ``syrk`` (one triangle, no transposed copy). With
+``ridge = 0`` the primal form is used, and on rank-deficient features (Cholesky fails) the
+minimum-norm least-squares solution is returned.
 """
 
 from __future__ import annotations
@@ -17,24 +24,40 @@ __all__ = ["ridge_regression"]
 
 
 def ridge_regression(
-    features: np.ndarray, targets: np.ndarray, ridge: float
+    features: np.ndarray, targets: np.ndarray, ridge: float, *, overwrite_features: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Readout weights ``(n_features, d_out)`` and bias ``(d_out,)`` minimising
-    ``||Y - X W - b||^2 + ridge ||W||^2`` (see the module docstring)."""
+    ``||Y - X W - b||^2 + ridge ||W||^2`` (see the module docstring). With
+    ``overwrite_features`` a float64 ``features`` array is centred in place (no copy)."""
     if not ridge >= 0:
         raise ValueError(f"ridge must be >= 0, got {ridge}")
     if features.shape[0] != targets.shape[0]:
         raise ValueError(f"{features.shape[0]} feature rows but {targets.shape[0]} target rows")
-    if not (np.all(np.isfinite(features)) and np.all(np.isfinite(targets))):
+    if not (np.isfinite(features).all() and np.isfinite(targets).all()):
         raise ValueError("features or targets contain NaN or inf")
     x_mean = features.mean(axis=0)
     y_mean = targets.mean(axis=0)
-    centred = features - x_mean
-    gram = dsyrk(1.0, centred.T, trans=0)  # upper triangle of Xc^T Xc
-    gram[np.diag_indices_from(gram)] += ridge
-    right = centred.T @ (targets - y_mean)
+    if overwrite_features and features.dtype == np.float64:
+        features -= x_mean
+        centred = features
+    else:
+        centred = features - x_mean
+    centred_targets = targets - y_mean
+    n_rows, n_features = centred.shape
+    primal = n_rows >= n_features or ridge == 0
     try:
-        weights = cho_solve(cho_factor(gram, lower=False, overwrite_a=True), right)
-    except np.linalg.LinAlgError:  # ridge = 0 on rank-deficient features: minimum-norm solution
-        weights = np.linalg.lstsq(centred, targets - y_mean, rcond=None)[0]
+        # upper triangle of Xc^T Xc (primal) or Xc Xc^T (dual); a C-ordered array's
+        # transpose is Fortran-ordered, so BLAS reads it without a copy
+        if centred.flags.c_contiguous:
+            gram = dsyrk(1.0, centred.T, trans=0 if primal else 1)
+        else:
+            gram = dsyrk(1.0, centred, trans=1 if primal else 0)
+        gram[np.diag_indices_from(gram)] += ridge
+        factor = cho_factor(gram, lower=False, overwrite_a=True)
+        if primal:
+            weights = cho_solve(factor, centred.T @ centred_targets)
+        else:
+            weights = centred.T @ cho_solve(factor, centred_targets)
+    except np.linalg.LinAlgError:  # ridge = 0 on rank-deficient features: minimum norm
+        weights = np.linalg.lstsq(centred, centred_targets, rcond=None)[0]
     return weights, y_mean - x_mean @ weights
