@@ -416,3 +416,23 @@ def test_shplrnn_with_generalised_teacher_forcing_reconstructs_lorenz():
     d_h = power_spectrum_distance(generated, series[10200:12200])
     assert d_h < 0.2, d_h
     assert spectrum[0] == pytest.approx(0.906, rel=0.25), spectrum
+
+
+@pytest.mark.parametrize("irregular", [False, True])
+def test_ltc_fused_unfolds_backward_equals_numerical_gradients(irregular):
+    from neurodyn.learn.ltc import _FusedUnfolds
+
+    torch.manual_seed(3)
+    batch, length, n = 3, 4, 5
+    cm_shape = (batch, length, n) if irregular else (n,)
+    args = [
+        torch.rand(batch, length, n) + 0.1,
+        torch.rand(batch, length, n) + 2.0,
+        torch.rand(*cm_shape) + 1.0,
+        torch.randn(batch, n),
+        torch.randn(n, n),
+        torch.randn(n, n),
+        torch.rand(n, 2, n),
+    ]
+    args = [a.double().requires_grad_() for a in args]
+    assert torch.autograd.gradcheck(lambda *a: _FusedUnfolds.apply(*a, 3), args)

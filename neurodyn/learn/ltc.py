@@ -47,6 +47,106 @@ _INIT_RANGES = {
 }
 
 
+class _FusedUnfolds(torch.autograd.Function):
+    """All fused solver steps of a sequence as one graph node with an analytic backward pass.
+
+    Inputs: ``base_num = gleak vleak + sum ws ss Es`` and ``base_den = cm_t + gleak + sum ws ss
+    + epsilon`` ``(batch, T, n)``, ``cm_t = cm ode_unfolds / dt`` (broadcastable to them), the
+    initial state ``(batch, n)``, ``sigma`` and ``offset`` ``(n_dest, n_src)`` and ``weights =
+    [w E, w]`` ``(n_dest, 2, n_src)``; output: the states after each step ``(batch, T, n)``.
+    One unfold is ``v <- (base_num + cm_t v + r_0) / (base_den + r_1)`` with ``r_k[i] = sum_j
+    weights[i, k, j] s[i, j]``, ``s[i, j] = sigmoid(sigma[i, j] v[j] + offset[i, j])``; the
+    gates are laid out ``(n_dest, batch, n_src)`` so that both sums are one batched matrix
+    product. The backward pass recomputes the gates of a step (for all its unfolds at once) from
+    the saved states and defers the reductions of the synapse gradients to the end.
+    """
+
+    @staticmethod
+    def forward(
+        ctx,
+        base_num: torch.Tensor,
+        base_den: torch.Tensor,
+        cm_t: torch.Tensor,
+        h0: torch.Tensor,
+        sigma: torch.Tensor,
+        offset: torch.Tensor,
+        weights: torch.Tensor,
+        unfolds: int,
+    ) -> torch.Tensor:
+        batch, length, n = base_num.shape
+        cm = cm_t.expand(batch, length, n)
+        # sums[t, u] = [base_num + r_0, base_den + r_1] as (n, 2, batch) before unfold u
+        base = torch.stack([base_num, base_den], dim=2).permute(1, 3, 2, 0)
+        sums = torch.empty(length, unfolds, n, 2, batch, dtype=h0.dtype, device=h0.device)
+        # v[k] is the state before unfold k (k = t unfolds + u); v[-1] the final state
+        v = torch.empty(length * unfolds + 1, batch, n, dtype=h0.dtype, device=h0.device)
+        v[0] = h0
+        gate = torch.empty(n, batch, n, dtype=h0.dtype, device=h0.device)
+        sigma_b, offset_b = sigma.unsqueeze(1), offset.unsqueeze(1)
+        for t in range(length):
+            for u in range(unfolds):
+                k = t * unfolds + u
+                torch.addcmul(offset_b, v[k], sigma_b, out=gate)
+                gate.sigmoid_()
+                r = torch.baddbmm(base[t], weights, gate.transpose(1, 2), out=sums[t, u])
+                numerator = torch.addcmul(r[:, 0].T, cm[:, t], v[k])
+                torch.div(numerator, r[:, 1].T, out=v[k + 1])
+        ctx.save_for_backward(cm_t, sigma, offset, weights, v, sums)
+        ctx.unfolds = unfolds
+        return v[unfolds::unfolds].transpose(0, 1).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        cm_t, sigma, offset, weights, v, sums = ctx.saved_tensors
+        unfolds = ctx.unfolds
+        length, _, n, _, batch = sums.shape
+        cm = cm_t.expand(batch, length, n)
+        like = {"dtype": v.dtype, "device": v.device}
+        # per unfold of a step: [g_num, g_num v_out] (n, batch, 2), the denominator's gradient
+        # being minus the second entry, and the gate pre-activation gradients (n, batch, n)
+        g_sums = torch.empty(unfolds, n, batch, 2, **like)
+        g_pre = torch.empty(unfolds, n, batch, n, **like)
+        g_base = torch.empty(length, n, batch, 2, **like)
+        g_cm = torch.empty(length, batch, n, **like)
+        g_weights = torch.zeros(n, 2, n, **like)
+        g_sigma = torch.zeros(unfolds, n, batch, n, **like)
+        g_offset = torch.zeros(unfolds, n, batch, n, **like)
+        signed = weights * torch.tensor([1.0, -1.0], **like).view(1, 2, 1)
+        sigma_b = sigma.unsqueeze(1)
+        sigma_s, offset_s = sigma.view(1, n, 1, n), offset.view(1, n, 1, n)
+        g_v = torch.zeros(batch, n, **like)
+        for t in reversed(range(length)):
+            g_v = g_v + grad[:, t]
+            v_in = v[t * unfolds : (t + 1) * unfolds]
+            gates = torch.addcmul(offset_s, v_in.unsqueeze(1), sigma_s).sigmoid_()
+            slopes = torch.addcmul(gates, gates, gates, value=-1.0)
+            for u in reversed(range(unfolds)):
+                k = t * unfolds + u
+                g_num = torch.div(g_v, sums[t, u, :, 1].T, out=g_sums[u, :, :, 0].T)
+                torch.mul(g_num, v[k + 1], out=g_sums[u, :, :, 1].T)
+                g_gate = torch.bmm(g_sums[u], signed, out=g_pre[u]).mul_(slopes[u])
+                g_v = torch.addcmul((g_gate * sigma_b).sum(0), g_num, cm[:, t])
+                g_weights.baddbmm_(g_sums[u].transpose(1, 2), gates[u])
+            g_sigma.addcmul_(g_pre, v_in.unsqueeze(1))
+            g_offset.add_(g_pre)
+            torch.sum(g_sums, 0, out=g_base[t])
+            torch.sum(g_sums[..., 0].transpose(1, 2) * v_in, 0, out=g_cm[t])
+        g_base[..., 1].neg_()
+        g_weights[:, 1].neg_()
+        g_base_num, g_base_den = g_base.permute(2, 0, 1, 3).unbind(-1)
+        g_cm_t = g_cm.transpose(0, 1).sum_to_size(cm_t.shape)
+        return (
+            g_base_num,
+            g_base_den,
+            g_cm_t,
+            g_v,
+            g_sigma.sum((0, 2)),
+            g_offset.sum((0, 2)),
+            g_weights,
+            None,
+        )
+
+
 class LTC(SequenceModel):
     """Liquid time-constant network with the fused solver (see the module docstring).
 
@@ -120,26 +220,57 @@ class LTC(SequenceModel):
         return torch.cat([(active * self.sensory_erev).sum(-2), active.sum(-2)], dim=-1)
 
     def prepare(self) -> tuple[torch.Tensor, ...]:
-        """Constrained and masked synapse tensors ``[src, dest]``, computed once per sequence."""
+        """Constrained and masked synapse tensors, computed once per sequence: ``sigma`` and
+        ``offset = -sigma mu`` as ``[dest, src]``, the stacked weights ``[w E, w]`` as
+        ``[dest, 2, src]``, the leak numerator ``gleak vleak``, ``gleak + epsilon`` and ``cm``."""
         w = softplus(self.w) * self.mask
         gleak = softplus(self.gleak)
-        offset = -(self.sigma * self.mu)
-        return self.sigma, offset, w * self.erev, w, gleak * self.vleak, gleak, softplus(self.cm)
+        weights = torch.stack([w * self.erev, w]).permute(2, 0, 1).contiguous()
+        return (
+            self.sigma.T.contiguous(),
+            -(self.sigma * self.mu).T.contiguous(),
+            weights,
+            gleak * self.vleak,
+            gleak + self.epsilon,
+            softplus(self.cm),
+        )
+
+    def _run(
+        self,
+        p: torch.Tensor,
+        h: torch.Tensor,
+        dt: torch.Tensor | float,
+        prepared: tuple[torch.Tensor, ...],
+    ) -> torch.Tensor:
+        """States ``(batch, T, units)`` after each of the ``T`` steps driven by the projected
+        inputs ``p`` ``(batch, T, 2 units)`` from ``h``; ``dt`` a number, a ``(batch, T)``
+        tensor or a 0-d tensor."""
+        sigma, offset, weights, leak_num, leak_den, cm = prepared
+        if isinstance(dt, torch.Tensor) and dt.ndim == 2:
+            cm_t = cm * (self.ode_unfolds / dt).unsqueeze(-1)
+        else:
+            cm_t = cm * (self.ode_unfolds / dt)
+        base_num = leak_num + p[..., : self.units]
+        base_den = (leak_den + p[..., self.units :]) + cm_t
+        return _FusedUnfolds.apply(
+            base_num, base_den, cm_t, h, sigma, offset, weights, self.ode_unfolds
+        )
 
     def step(
         self, p: torch.Tensor, h: torch.Tensor, dt: torch.Tensor | float = 1.0, prepared: Any = None
     ) -> torch.Tensor:
-        sigma, offset, w_erev, w, leak_num, gleak, cm = prepared or self.prepare()
-        cm_t = cm * (self.ode_unfolds / dt)
-        sensory_num, sensory_den = p[:, : self.units], p[:, self.units :]
-        base_num = leak_num + sensory_num
-        base_den = cm_t + gleak + sensory_den + self.epsilon
-        v = h
-        for _ in range(self.ode_unfolds):
-            gate = torch.sigmoid(torch.addcmul(offset, v.unsqueeze(-1), sigma))
-            numerator = torch.addcmul(base_num, cm_t, v) + (gate * w_erev).sum(1)
-            v = numerator / (base_den + (gate * w).sum(1))
-        return v
+        return self._run(p.unsqueeze(1), h, dt, prepared or self.prepare())[:, 0]
+
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        dt: torch.Tensor | float = 1.0,
+        h0: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fully forced run as :meth:`SequenceModel.forward`, all steps in one graph node."""
+        h = self.initial_state(inputs.shape[0]) if h0 is None else h0
+        states = self._run(self.project_input(inputs), h, dt, self.prepare())
+        return self.observe(states), states[:, -1]
 
     def observe(self, h: torch.Tensor) -> torch.Tensor:
         return h[..., : self.output_dim] * self.output_w + self.output_b
