@@ -436,3 +436,40 @@ def test_ltc_fused_unfolds_backward_equals_numerical_gradients(irregular):
     ]
     args = [a.double().requires_grad_() for a in args]
     assert torch.autograd.gradcheck(lambda *a: _FusedUnfolds.apply(*a, 3), args)
+
+
+@pytest.mark.parametrize("backbone", [False, True])
+@pytest.mark.parametrize("gated", [0.0, 1.0])
+def test_cfc_gated_sequence_backward_equals_numerical_gradients(backbone, gated):
+    from neurodyn.learn.cfc import _GatedSequence
+
+    torch.manual_seed(5)
+    batch, length, n, width = 3, 4, 2, 5 if backbone else 8
+    args = [
+        torch.randn(batch, length, width),
+        torch.randn(batch, n),
+        torch.randn(n, width),
+        torch.randn(width, 4 * n) if backbone else None,
+        torch.randn(4 * n) if backbone else None,
+    ]
+    args = [None if a is None else a.double().requires_grad_() for a in args]
+    dt = torch.rand(batch, length, 1, dtype=torch.float64) + 0.5
+    assert torch.autograd.gradcheck(
+        lambda *a: _GatedSequence.apply(*a, dt, gated, 1.7159, 0.666), args
+    )
+
+
+def test_cfc_sequence_pass_equals_the_step_loop_with_irregular_steps():
+    torch.manual_seed(6)
+    for config in [
+        {"units": 5},
+        {"wiring": random_wiring(6, 3, output_dim=2, sparsity=0.5, seed=2).config()},
+    ]:
+        extra = {"backbone_layers": 0} if "wiring" in config else {}
+        model = build_model({"kind": "cfc", "obs_dim": 3, **config, **extra}).double()
+        x = torch.randn(2, 7, 3, dtype=torch.float64)
+        dt = torch.rand(2, 7, dtype=torch.float64) + 0.5
+        got, last = model(x, dt)
+        expected, expected_last = super(type(model), model).forward(x, dt)
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(last, expected_last, rtol=1e-12, atol=1e-12)

@@ -31,6 +31,8 @@ from .wiring import Wiring
 __all__ = ["CfC"]
 
 _MODES = ("default", "no_gate", "pure")
+# scale and slope of the activations ``scale tanh(slope a)`` with a fused sequence pass
+_TANH_ACTIVATIONS = {"lecun_tanh": (1.7159, 0.666), "tanh": (1.0, 1.0)}
 
 
 class _LeCunTanh(torch.autograd.Function):
@@ -69,6 +71,104 @@ class _GatedUpdate(torch.autograd.Function):
         grad_g = grad * s * (1.0 - tg * tg)
         grad_b = grad * (tg - ctx.gated * tf) * s * (1.0 - s)
         return torch.cat([grad_f, grad_g, grad_b * dt, grad_b], dim=1), None, None
+
+
+class _GatedSequence(torch.autograd.Function):
+    """A whole sequence of gated CfC steps as one graph node with an analytic backward pass.
+
+    Inputs: the projected inputs ``(batch, T, k)`` (the input part of the first layer, bias
+    included), the initial state ``(batch, n)``, the recurrent part of the first layer
+    ``(n, k)``, the head weight ``(k, 4 n)`` and bias (both None without a backbone, the first
+    layer then being the heads), the elapsed times ``(batch, T, 1)``, ``gated`` (1 default, 0
+    no_gate) and the backbone activation ``scale tanh(slope a)``. Output: the states after each
+    step ``(batch, T, n)``. The backward pass runs only the two matrix products per step that
+    carry the gradient back in time; the weight gradients are one matrix product each over all
+    steps, and the head derivatives are computed for all steps at once.
+    """
+
+    @staticmethod
+    def forward(
+        ctx,
+        projected: torch.Tensor,
+        h0: torch.Tensor,
+        recurrent: torch.Tensor,
+        head_weight: torch.Tensor | None,
+        head_bias: torch.Tensor | None,
+        dt: torch.Tensor,
+        gated: float,
+        scale: float,
+        slope: float,
+    ) -> torch.Tensor:
+        batch, length, width = projected.shape
+        n = h0.shape[1]
+        like = {"dtype": h0.dtype, "device": h0.device}
+        states = torch.empty(length + 1, batch, n, **like)
+        states[0] = h0
+        heads = torch.empty(length, batch, 3 * n, **like)  # tanh(f), tanh(g), s
+        acts = None if head_weight is None else torch.empty(length, batch, width, **like)
+        scaled = None if head_weight is None else head_weight * scale
+        for t in range(length):
+            z = torch.addmm(projected[:, t], states[t], recurrent)
+            if scaled is not None:
+                a = torch.tanh(z.mul_(slope), out=acts[t])
+                z = torch.addmm(head_bias, a, scaled)
+            torch.tanh(z[:, : 2 * n], out=heads[t, :, : 2 * n])
+            s = torch.addcmul(z[:, 3 * n :], z[:, 2 * n : 3 * n], dt[:, t])
+            torch.sigmoid(s, out=heads[t, :, 2 * n :])
+            tf, tg, s = heads[t].chunk(3, dim=1)
+            torch.addcmul(tf, s, tg - gated * tf, out=states[t + 1])
+        ctx.save_for_backward(recurrent, scaled, dt, states, heads, acts)
+        ctx.constants = (gated, scale, slope)
+        return states[1:].transpose(0, 1).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        recurrent, scaled, dt, states, heads, acts = ctx.saved_tensors
+        gated, scale, slope = ctx.constants
+        length, batch, n = heads.shape[0], heads.shape[1], heads.shape[2] // 3
+        tf, tg, s = heads.chunk(3, dim=2)
+        g_b = (tg - gated * tf) * s * (1.0 - s)
+        # d(state)/d[f, g, t_a, t_b], for all steps at once: (T, batch, 4, n)
+        slopes = torch.stack(
+            [
+                (1.0 - gated * s) * (1.0 - tf * tf),
+                s * (1.0 - tg * tg),
+                g_b * dt.transpose(0, 1),
+                g_b,
+            ],
+            dim=2,
+        )
+        g_z = torch.empty_like(slopes)
+        if scaled is not None:
+            act_slopes = (1.0 - acts * acts) * slope
+            g_first = torch.empty_like(acts)
+        else:
+            g_first = g_z.view(length, batch, 4 * n)
+        g_h = torch.zeros_like(states[0])
+        for t in reversed(range(length)):
+            g_h = g_h + grad[:, t]
+            z = torch.mul(slopes[t], g_h.unsqueeze(1), out=g_z[t]).view(batch, 4 * n)
+            if scaled is not None:
+                torch.mm(z, scaled.T, out=g_first[t]).mul_(act_slopes[t])
+            g_h = torch.mm(g_first[t], recurrent.T)
+        g_first_flat = g_first.reshape(length * batch, -1)
+        g_recurrent = states[:-1].reshape(length * batch, n).T @ g_first_flat
+        g_head_weight = g_head_bias = None
+        if scaled is not None:
+            g_z_flat = g_z.view(length * batch, 4 * n)
+            g_head_weight = (acts.view(length * batch, -1).T @ g_z_flat).mul_(scale)
+            g_head_bias = g_z_flat.sum(0)
+        return (
+            g_first.transpose(0, 1),
+            g_h,
+            g_recurrent,
+            g_head_weight,
+            g_head_bias,
+            None,
+            None,
+            None,
+            None,
+        )
 
 
 _ACTIVATIONS = {
@@ -173,6 +273,34 @@ class CfC(SequenceModel):
         if self.mode == "pure":
             return self.A - self.A * z * torch.exp(-dt * (self.w_tau.abs() + z.abs()))
         return _GatedUpdate.apply(z, dt, 0.0 if self.mode == "no_gate" else 1.0)
+
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        dt: torch.Tensor | float = 1.0,
+        h0: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fully forced run as :meth:`SequenceModel.forward`; the gated modes with at most one
+        tanh-type backbone layer run the whole sequence as one graph node."""
+        activation = self._config["activation"]
+        if self.mode == "pure" or len(self.backbone) > 1 or activation not in _TANH_ACTIVATIONS:
+            return super().forward(inputs, dt, h0)
+        batch, length, _ = inputs.shape
+        h = self.initial_state(batch) if h0 is None else h0
+        recurrent, head_weight = self.prepare()
+        elapsed = torch.as_tensor(dt, dtype=inputs.dtype, device=inputs.device)
+        elapsed = elapsed.reshape(-1, elapsed.shape[-1] if elapsed.ndim == 2 else 1, 1)
+        states = _GatedSequence.apply(
+            self.project_input(inputs),
+            h,
+            recurrent,
+            head_weight if self.backbone else None,
+            self.heads.bias if self.backbone else None,
+            elapsed.expand(batch, length, 1),
+            0.0 if self.mode == "no_gate" else 1.0,
+            *_TANH_ACTIVATIONS[activation],
+        )
+        return self.observe(states), states[:, -1]
 
     def observe(self, h: torch.Tensor) -> torch.Tensor:
         return self.readout(h[..., : self.n_out])
