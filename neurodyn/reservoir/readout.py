@@ -46,18 +46,18 @@ def ridge_regression(
     n_rows, n_features = centred.shape
     primal = n_rows >= n_features or ridge == 0
     try:
-        # upper triangle of Xc^T Xc (primal) or Xc Xc^T (dual); a C-ordered array's
-        # transpose is Fortran-ordered, so BLAS reads it without a copy
+        # upper triangle of Xc^T Xc (primal) or Xc Xc^T (dual); a C-ordered array's transpose
+        # is Fortran-ordered, so BLAS reads it without a copy (finiteness was checked above)
         if centred.flags.c_contiguous:
             gram = dsyrk(1.0, centred.T, trans=0 if primal else 1)
         else:
             gram = dsyrk(1.0, centred, trans=1 if primal else 0)
         gram[np.diag_indices_from(gram)] += ridge
-        factor = cho_factor(gram, lower=False, overwrite_a=True)
+        factor = cho_factor(gram, lower=False, overwrite_a=True, check_finite=False)
         if primal:
-            weights = cho_solve(factor, centred.T @ centred_targets)
+            weights = cho_solve(factor, centred.T @ centred_targets, check_finite=False)
         else:
-            weights = centred.T @ cho_solve(factor, centred_targets)
+            weights = centred.T @ cho_solve(factor, centred_targets, check_finite=False)
     except np.linalg.LinAlgError:  # ridge = 0 on rank-deficient features: minimum norm
         weights = np.linalg.lstsq(centred, centred_targets, rcond=None)[0]
     return weights, y_mean - x_mean @ weights
