@@ -4,6 +4,8 @@
 #   results/<study>/sweep.zarr             the merged, consolidated store
 #   results/<study>/orbit.zarr             the one-parameter orbit diagram
 #   results/<study>/report/report.html     the bifurcation and synchronization report
+#   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
+#   results/<study>/models/<name>/          trained models (when the config has `train`)
 #
 # Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
 from snakemake.utils import min_version
@@ -24,10 +26,14 @@ CHUNKS = [f"{i:03d}" for i in range(n_chunks(config))]
 
 include: "workflows/rules/sweep.smk"
 include: "workflows/rules/report.smk"
+include: "workflows/rules/reservoir.smk"
+include: "workflows/rules/learn.smk"
 
 
 rule all:
     input:
         f"{STUDY}/sweep.zarr",
         f"{STUDY}/report",
+        [f"{STUDY}/reservoir.zarr"] if config.get("reservoir") else [],
+        [f"{STUDY}/models/{name}" for name in config.get("train", {})],
     default_target: True

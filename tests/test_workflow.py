@@ -187,3 +187,39 @@ def test_snakemake_report_lists_the_figures(tmp_path):
     text = out.read_text(errors="replace")
     assert "two_parameter.png" in text and "orbit_diagram.png" in text
     assert sys.getsizeof(text) > 100_000  # the figures are embedded
+
+
+def test_reservoir_and_train_rules(tmp_path):
+    """Config sections `reservoir` and `train` add their rules; training asks for a GPU; the
+    reservoir sweep through the workflow equals the library call."""
+    from neurodyn.reservoir import reservoir_sweep
+
+    reservoir = {"spectral_radius": [0.9], "leak_rate": [0.3, 0.6], "units": [30],
+                 "n_train": 300, "n_test": 50, "warmup": 20}
+    config = {
+        "study": "extra", "results": str(tmp_path / "results"), "model": "logistic",
+        "sweep": {"r": "3.5:4:3"}, "simulation": {"steps": 200, "keep": 10},
+        "reservoir": reservoir,
+        "train": {"small": {"data": {"store": "lorenz.zarr"}, "model": {"kind": "shplrnn"}}},
+    }
+    path = tmp_path / "extra.yaml"
+    path.write_text(yaml.safe_dump(config))
+    plan = subprocess.run(
+        [*snakemake_command(path, cores=2, dry_run=True), "--directory", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert plan.returncode == 0, plan.stderr
+    train = plan.stdout[plan.stdout.index("rule train:"):]
+    assert "gpu=1" in train[: train.index("\n\n")]
+    assert "rule reservoir_sweep:" in plan.stdout
+    target = tmp_path / "results" / "extra" / "reservoir.zarr"
+    run = subprocess.run(
+        [*snakemake_command(path, cores=2), "--directory", str(tmp_path), str(target)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    settings = dict(reservoir)
+    axes = {name: settings.pop(name) for name in ("spectral_radius", "leak_rate", "units")}
+    direct = reservoir_sweep(**axes, **settings)
+    stored = open_dataset(target)
+    np.testing.assert_array_equal(stored["nrmse"].values, direct["nrmse"].values)
