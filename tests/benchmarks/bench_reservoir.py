@@ -18,8 +18,10 @@ neurodyn's phases are the steps of ``ESN.fit`` and ``ESN.run`` called one by one
 are its ``Reservoir`` and ``Ridge`` nodes called one by one (what its ``ESN`` does). "train +
 predict" is harvest + readout + predict; "total" adds the build. Timing starts after a warm-up
 call of both pipelines at N = 50, so numba's compilation (or loading from its disk cache) and
-first-call overheads are excluded. Each size runs ``--repeats`` times with seeds 1, 2, ...; the
-best time of each phase is printed and the RMSE on the test rows is the median over the seeds.
+first-call overheads are excluded. Each size runs ``--repeats`` times with seeds 1, 2, ..., the
+two libraries alternating seed by seed; the best time of each phase is printed and the RMSE on
+the test rows is the median over the seeds. The random matrices differ between the libraries
+(each draws its own from the seed), so the errors agree in size, not in digits.
 
 Threads: the BLAS of both libraries (numpy/scipy's OpenBLAS) runs on ``--threads`` threads
 (default 1; set through the environment before numpy is imported and checked with
@@ -97,14 +99,19 @@ def reservoirpy_phases(units: int, seed: int, data: tuple) -> tuple[list[float],
     return list(np.diff(clock)), prediction
 
 
-def measure(function, units: int, repeats: int, data: tuple, truth: np.ndarray):
-    """Best seconds per phase over ``repeats`` seeds and the median test RMSE."""
-    times, errors = [], []
+def measure(units: int, repeats: int, data: tuple, truth: np.ndarray) -> dict:
+    """Per library: best seconds per phase over ``repeats`` seeds and the median test RMSE.
+    The libraries alternate seed by seed, so that a change in the machine's load between
+    repeats falls on both."""
+    runs: dict = {"neurodyn": ([], []), "reservoirpy": ([], [])}
     for seed in range(1, repeats + 1):
-        seconds, prediction = function(units, seed, data)
-        times.append(seconds)
-        errors.append(float(np.sqrt(np.mean((prediction - truth) ** 2))))
-    return np.min(times, axis=0), float(np.median(errors))
+        for name, function in (("neurodyn", neurodyn_phases),
+                               ("reservoirpy", reservoirpy_phases)):
+            seconds, prediction = function(units, seed, data)
+            runs[name][0].append(seconds)
+            runs[name][1].append(float(np.sqrt(np.mean((prediction - truth) ** 2))))
+    return {name: (np.min(times, axis=0), float(np.median(errors)))
+            for name, (times, errors) in runs.items()}
 
 
 def main() -> None:
@@ -127,11 +134,11 @@ def main() -> None:
           f"BLAS: {', '.join(blas)}; numba: {numba.get_num_threads()} thread(s)")
     print(f"best of {args.repeats} seeds per phase (s), RMSE median over seeds")
     for units in (500, 2000):
-        ours, our_error = measure(neurodyn_phases, units, args.repeats, data, truth)
-        peer, peer_error = measure(reservoirpy_phases, units, args.repeats, data, truth)
-        for name, t, error in (("neurodyn", ours, our_error), ("reservoirpy", peer, peer_error)):
+        results = measure(units, args.repeats, data, truth)
+        for name, (t, error) in results.items():
             split = "  ".join(f"{p} {s:6.3f}" for p, s in zip(PHASES, t, strict=True))
             print(f"N={units:5d}  {name:11s}  {split}  total {t.sum():6.3f}  RMSE {error:.2e}")
+        ours, peer = results["neurodyn"][0], results["reservoirpy"][0]
         print(f"N={units:5d}  ratio reservoirpy/neurodyn: train+predict "
               f"{peer[1:].sum() / ours[1:].sum():4.1f}x  total (with build) "
               f"{peer.sum() / ours.sum():4.1f}x")
