@@ -103,7 +103,8 @@ class _FusedUnfolds(torch.autograd.Function):
         cm = cm_t.expand(batch, length, n)
         like = {"dtype": v.dtype, "device": v.device}
         # per unfold of a step: [g_num, g_num v_out] (n, batch, 2), the denominator's gradient
-        # being minus the second entry, and the gate pre-activation gradients (n, batch, n)
+        # being minus the second entry, and the gradients of the gates, then of their
+        # pre-activations (n, batch, n)
         g_sums = torch.empty(unfolds, n, batch, 2, **like)
         g_pre = torch.empty(unfolds, n, batch, n, **like)
         g_base = torch.empty(length, n, batch, 2, **like)
@@ -112,7 +113,6 @@ class _FusedUnfolds(torch.autograd.Function):
         g_sigma = torch.zeros(unfolds, n, batch, n, **like)
         g_offset = torch.zeros(unfolds, n, batch, n, **like)
         signed = weights * torch.tensor([1.0, -1.0], **like).view(1, 2, 1)
-        sigma_b = sigma.unsqueeze(1)
         sigma_s, offset_s = sigma.view(1, n, 1, n), offset.view(1, n, 1, n)
         g_v = torch.zeros(batch, n, **like)
         for t in reversed(range(length)):
@@ -120,13 +120,15 @@ class _FusedUnfolds(torch.autograd.Function):
             v_in = v[t * unfolds : (t + 1) * unfolds]
             gates = torch.addcmul(offset_s, v_in.unsqueeze(1), sigma_s).sigmoid_()
             slopes = torch.addcmul(gates, gates, gates, value=-1.0)
+            sigma_slopes = slopes * sigma_s
             for u in reversed(range(unfolds)):
                 k = t * unfolds + u
                 g_num = torch.div(g_v, sums[t, u, :, 1].T, out=g_sums[u, :, :, 0].T)
                 torch.mul(g_num, v[k + 1], out=g_sums[u, :, :, 1].T)
-                g_gate = torch.bmm(g_sums[u], signed, out=g_pre[u]).mul_(slopes[u])
-                g_v = torch.addcmul((g_gate * sigma_b).sum(0), g_num, cm[:, t])
+                g_gate = torch.bmm(g_sums[u], signed, out=g_pre[u])
+                g_v = torch.addcmul((g_gate * sigma_slopes[u]).sum(0), g_num, cm[:, t])
                 g_weights.baddbmm_(g_sums[u].transpose(1, 2), gates[u])
+            g_pre.mul_(slopes)
             g_sigma.addcmul_(g_pre, v_in.unsqueeze(1))
             g_offset.add_(g_pre)
             torch.sum(g_sums, 0, out=g_base[t])
