@@ -83,14 +83,19 @@ class _FusedUnfolds(torch.autograd.Function):
         v[0] = h0
         gate = torch.empty(n, batch, n, dtype=h0.dtype, device=h0.device)
         sigma_b, offset_b = sigma.unsqueeze(1), offset.unsqueeze(1)
+        # views made once: per unfold k its sums slot and their (batch, n) transposes
+        slots = sums.view(length * unfolds, n, 2, batch)
+        numerators = slots[:, :, 0].transpose(1, 2).unbind(0)
+        denominators = slots[:, :, 1].transpose(1, 2).unbind(0)
+        states, slots, bases, cms = v.unbind(0), slots.unbind(0), base.unbind(0), cm.unbind(1)
         for t in range(length):
             for u in range(unfolds):
                 k = t * unfolds + u
-                torch.addcmul(offset_b, v[k], sigma_b, out=gate)
+                torch.addcmul(offset_b, states[k], sigma_b, out=gate)
                 gate.sigmoid_()
-                r = torch.baddbmm(base[t], weights, gate.transpose(1, 2), out=sums[t, u])
-                numerator = torch.addcmul(r[:, 0].T, cm[:, t], v[k])
-                torch.div(numerator, r[:, 1].T, out=v[k + 1])
+                torch.baddbmm(bases[t], weights, gate.transpose(1, 2), out=slots[k])
+                numerator = torch.addcmul(numerators[k], cms[t], states[k])
+                torch.div(numerator, denominators[k], out=states[k + 1])
         ctx.save_for_backward(cm_t, sigma, offset, weights, v, sums)
         ctx.unfolds = unfolds
         return v[unfolds::unfolds].transpose(0, 1).contiguous()
@@ -115,19 +120,31 @@ class _FusedUnfolds(torch.autograd.Function):
         signed = weights * torch.tensor([1.0, -1.0], **like).view(1, 2, 1)
         sigma_s, offset_s = sigma.view(1, n, 1, n), offset.view(1, n, 1, n)
         g_v = torch.zeros(batch, n, **like)
+        # views made once (see forward)
+        states = v.unbind(0)
+        denominators = sums[:, :, :, 1].reshape(-1, n, batch).transpose(1, 2).unbind(0)
+        g_nums = g_sums[..., 0].transpose(1, 2).unbind(0)
+        g_nvs = g_sums[..., 1].transpose(1, 2).unbind(0)
+        g_sums_u, g_pre_u, grads, cms = (
+            g_sums.unbind(0),
+            g_pre.unbind(0),
+            grad.unbind(1),
+            cm.unbind(1),
+        )
         for t in reversed(range(length)):
-            g_v = g_v + grad[:, t]
+            g_v = g_v + grads[t]
             v_in = v[t * unfolds : (t + 1) * unfolds]
             gates = torch.addcmul(offset_s, v_in.unsqueeze(1), sigma_s).sigmoid_()
             slopes = torch.addcmul(gates, gates, gates, value=-1.0)
-            sigma_slopes = slopes * sigma_s
+            sigma_slopes = (slopes * sigma_s).unbind(0)
+            gates_u = gates.unbind(0)
             for u in reversed(range(unfolds)):
                 k = t * unfolds + u
-                g_num = torch.div(g_v, sums[t, u, :, 1].T, out=g_sums[u, :, :, 0].T)
-                torch.mul(g_num, v[k + 1], out=g_sums[u, :, :, 1].T)
-                g_gate = torch.bmm(g_sums[u], signed, out=g_pre[u])
-                g_v = torch.addcmul((g_gate * sigma_slopes[u]).sum(0), g_num, cm[:, t])
-                g_weights.baddbmm_(g_sums[u].transpose(1, 2), gates[u])
+                g_num = torch.div(g_v, denominators[k], out=g_nums[u])
+                torch.mul(g_num, states[k + 1], out=g_nvs[u])
+                g_gate = torch.bmm(g_sums_u[u], signed, out=g_pre_u[u])
+                g_v = torch.addcmul((g_gate * sigma_slopes[u]).sum(0), g_num, cms[t])
+                g_weights.baddbmm_(g_sums_u[u].transpose(1, 2), gates_u[u])
             g_pre.mul_(slopes)
             g_sigma.addcmul_(g_pre, v_in.unsqueeze(1))
             g_offset.add_(g_pre)
