@@ -79,7 +79,8 @@ for epoch in range(EPOCHS):
         loss.backward()
         optimiser.step()
     if (epoch + 1) % 10 == 0 or epoch + 1 == EPOCHS:
-        print(f"epoch {epoch + 1}: loss {loss.item():.2e}, test accuracy {accuracy(test, STEPS):.3f}")
+        score = accuracy(test, STEPS)
+        print(f"epoch {epoch + 1}: loss {loss.item():.2e}, test accuracy {score:.3f}")
 
 # %% [markdown]
 # After training, the dynamics is run longer (the authors test with 400 steps): the trained
