@@ -47,20 +47,29 @@ from .vecmath import vexp
 
 __all__ = ["CompiledModel", "compile_model", "generated_source"]
 
-_MATH_FUNCTIONS = {
-    sympy.log: "math.log",
-    sympy.sin: "math.sin",
-    sympy.cos: "math.cos",
-    sympy.tan: "math.tan",
-    sympy.tanh: "math.tanh",
-    sympy.sinh: "math.sinh",
-    sympy.cosh: "math.cosh",
-    sympy.atan: "math.atan",
-}
+class ExpressionPrinter:
+    """Prints a sympy expression as a numba-compatible Python expression over ``names``.
 
+    Subclasses print for other array libraries (:class:`.torchgen.TorchPrinter`) by changing
+    the class attributes and the hooks ``_sign``, ``_not`` and ``_piecewise``.
+    """
 
-class _Printer:
-    """Prints a sympy expression as a numba-compatible Python expression."""
+    #: function name per sympy function, applied as ``name(argument)``
+    functions = {
+        sympy.exp: "vexp",
+        sympy.Abs: "abs",
+        sympy.log: "math.log",
+        sympy.sin: "math.sin",
+        sympy.cos: "math.cos",
+        sympy.tan: "math.tan",
+        sympy.tanh: "math.tanh",
+        sympy.sinh: "math.sinh",
+        sympy.cosh: "math.cosh",
+        sympy.atan: "math.atan",
+    }
+    sqrt = "math.sqrt"
+    #: print subexpressions without symbols as one float (evaluated here, not at run time)
+    fold_constants = False
 
     def __init__(self, names: dict[sympy.Symbol, str]):
         self.names = names
@@ -68,45 +77,35 @@ class _Printer:
     def __call__(self, e) -> str:  # noqa: C901 - one branch per node type
         if e in self.names:
             return self.names[e]
+        if e is sympy.true or e is sympy.false:
+            return str(bool(e))
         if isinstance(e, sympy.Integer):
             return f"{int(e)}.0"
         if isinstance(e, sympy.Rational):
             return f"({e.p}.0 / {e.q}.0)"
-        if isinstance(e, sympy.Float | sympy.NumberSymbol):
+        if isinstance(e, sympy.Float | sympy.NumberSymbol) or (
+            self.fold_constants and not e.free_symbols
+        ):
             return repr(float(e))
-        if e is sympy.true:
-            return "True"
-        if e is sympy.false:
-            return "False"
         if isinstance(e, sympy.Add):
             return "(" + " + ".join(self(a) for a in e.args) + ")"
         if isinstance(e, sympy.Mul):
             return "(" + " * ".join(self(a) for a in e.args) + ")"
         if isinstance(e, sympy.Pow):
             return self._power(e.base, e.exp)
-        if isinstance(e, sympy.exp):
-            return f"vexp({self(e.args[0])})"
-        if isinstance(e, sympy.Abs):
-            return f"abs({self(e.args[0])})"
+        if e.func in self.functions:
+            return f"{self.functions[e.func]}({self(e.args[0])})"
         if isinstance(e, sympy.sign):
-            a = self(e.args[0])
-            return f"(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"
-        if e.func in _MATH_FUNCTIONS:
-            return f"{_MATH_FUNCTIONS[e.func]}({self(e.args[0])})"
+            return self._sign(self(e.args[0]))
         if isinstance(e, sympy.Piecewise):
-            text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
-            for value, condition in reversed(
-                e.args[:-1] if e.args[-1][1] is sympy.true else e.args
-            ):
-                text = f"({self(value)} if {self(condition)} else {text})"
-            return text
+            return self._piecewise(e)
         if isinstance(e, sympy.core.relational.Relational):
             return f"({self(e.lhs)} {e.rel_op} {self(e.rhs)})"
         if isinstance(e, sympy.And | sympy.Or):
             op = " & " if isinstance(e, sympy.And) else " | "
             return "(" + op.join(self(a) for a in e.args) + ")"
         if isinstance(e, sympy.Not):
-            return f"(not {self(e.args[0])})"
+            return self._not(self(e.args[0]))
         raise NotImplementedError(f"cannot generate code for {e!r}")
 
     def _power(self, base, exponent) -> str:
@@ -115,10 +114,22 @@ class _Printer:
             product = "(" + " * ".join([b] * abs(int(exponent))) + ")"
             return product if exponent > 0 else f"(1.0 / {product})"
         if exponent == sympy.Rational(1, 2):
-            return f"math.sqrt({b})"
+            return f"{self.sqrt}({b})"
         if exponent == sympy.Rational(-1, 2):
-            return f"(1.0 / math.sqrt({b}))"
+            return f"(1.0 / {self.sqrt}({b}))"
         return f"({b} ** {self(exponent)})"
+
+    def _sign(self, a: str) -> str:
+        return f"(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"
+
+    def _not(self, a: str) -> str:
+        return f"(not {a})"
+
+    def _piecewise(self, e: sympy.Piecewise) -> str:
+        text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
+        for value, condition in reversed(e.args[:-1] if e.args[-1][1] is sympy.true else e.args):
+            text = f"({self(value)} if {self(condition)} else {text})"
+        return text
 
 
 def _local_names(model: Model, state_prefix: str = "s_") -> dict[sympy.Symbol, str]:
@@ -132,7 +143,7 @@ def _cse_lines(
 ) -> tuple[list[str], list[str]]:
     """Assignment lines for common subexpressions, and the printed reduced expressions."""
     names = dict(names)
-    printer = _Printer(names)
+    printer = ExpressionPrinter(names)
     replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols(f"_c{tag}"))
     lines = []
     for symbol, value in replacements:

@@ -23,74 +23,35 @@ from typing import Literal
 import sympy
 import torch
 
+from .codegen import ExpressionPrinter
 from .model import Model
 
 __all__ = ["torch_function", "torch_function_source", "used_parameters"]
 
-_FUNCTIONS = {
-    sympy.exp: "torch.exp",
-    sympy.log: "torch.log",
-    sympy.sin: "torch.sin",
-    sympy.cos: "torch.cos",
-    sympy.tan: "torch.tan",
-    sympy.tanh: "torch.tanh",
-    sympy.sinh: "torch.sinh",
-    sympy.cosh: "torch.cosh",
-    sympy.atan: "torch.atan",
-    sympy.Abs: "torch.abs",
-    sympy.sign: "torch.sign",
-}
-
-
-class TorchPrinter:
+class TorchPrinter(ExpressionPrinter):
     """Prints a sympy expression as a torch expression over the names in ``names``.
 
     Numbers inside ``torch.where`` are made tensors of the working dtype and device (``_num``),
     so a piecewise expression with two constant branches keeps the precision of the state."""
 
-    def __init__(self, names: dict[sympy.Symbol, str]):
-        self.names = names
+    functions = {
+        sympy.exp: "torch.exp",
+        sympy.log: "torch.log",
+        sympy.sin: "torch.sin",
+        sympy.cos: "torch.cos",
+        sympy.tan: "torch.tan",
+        sympy.tanh: "torch.tanh",
+        sympy.sinh: "torch.sinh",
+        sympy.cosh: "torch.cosh",
+        sympy.atan: "torch.atan",
+        sympy.Abs: "torch.abs",
+        sympy.sign: "torch.sign",
+    }
+    sqrt = "torch.sqrt"
+    fold_constants = True
 
-    def __call__(self, e) -> str:  # noqa: C901 - one branch per node type
-        if e in self.names:
-            return self.names[e]
-        if e is sympy.true or e is sympy.false:
-            return str(bool(e))
-        if isinstance(e, sympy.Integer):
-            return f"{int(e)}.0"
-        if isinstance(e, sympy.Rational):
-            return f"({e.p}.0 / {e.q}.0)"
-        if isinstance(e, sympy.Float | sympy.NumberSymbol) or not e.free_symbols:
-            return repr(float(e))
-        if isinstance(e, sympy.Add):
-            return "(" + " + ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Mul):
-            return "(" + " * ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Pow):
-            return self._power(e.base, e.exp)
-        if e.func in _FUNCTIONS:
-            return f"{_FUNCTIONS[e.func]}({self(e.args[0])})"
-        if isinstance(e, sympy.Piecewise):
-            return self._piecewise(e)
-        if isinstance(e, sympy.core.relational.Relational):
-            return f"({self(e.lhs)} {e.rel_op} {self(e.rhs)})"
-        if isinstance(e, sympy.And | sympy.Or):
-            op = " & " if isinstance(e, sympy.And) else " | "
-            return "(" + op.join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Not):
-            return f"(~{self(e.args[0])})"
-        raise NotImplementedError(f"cannot generate torch code for {e!r}")
-
-    def _power(self, base, exponent) -> str:
-        b = self(base)
-        if exponent.is_Integer and 0 < abs(int(exponent)) <= 8:
-            product = "(" + " * ".join([b] * abs(int(exponent))) + ")"
-            return product if exponent > 0 else f"(1.0 / {product})"
-        if exponent == sympy.Rational(1, 2):
-            return f"torch.sqrt({b})"
-        if exponent == sympy.Rational(-1, 2):
-            return f"(1.0 / torch.sqrt({b}))"
-        return f"({b} ** {self(exponent)})"
+    def _not(self, a: str) -> str:
+        return f"(~{a})"
 
     def _branch(self, value) -> str:
         text = self(value)
