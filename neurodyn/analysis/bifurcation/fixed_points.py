@@ -47,7 +47,49 @@ def parameter_vector(model: Model, parameters: dict[str, float] | None = None) -
 
 
 @cache
+def orbit_composer(point_derivatives, n: int):
+    """``compose(x, p, period, y, F, A, FP, M, T, r, orbit, record) -> (residual, size)``.
+
+    Iterates ``x`` ``period`` times with parameters ``p``: ``y = f^period(x)``, ``M`` its
+    Jacobian (the product of the point Jacobians along the orbit), ``r = x - y``; the orbit's
+    points go into the rows of ``orbit`` when ``record``. Returns ``max |r|`` and ``max |x|``.
+    ``F, A, FP, T`` are work arrays of :func:`.derivatives.map_derivatives`' shapes. The
+    Newton step of a period-``period`` cycle is then ``(M - I) dx = r``.
+    """
+
+    @njit(inline="always", error_model="numpy")
+    def compose(x, p, period, y, F, A, FP, M, T, r, orbit, record):
+        y[:] = x
+        M[:, :] = 0.0
+        for i in range(n):
+            M[i, i] = 1.0
+        for j in range(period):
+            if record:
+                orbit[j, :] = y
+            point_derivatives(y, p, F, A, FP)
+            y[:] = F
+            for i in range(n):
+                for c in range(n):
+                    acc = 0.0
+                    for q in range(n):
+                        acc += A[i, q] * M[q, c]
+                    T[i, c] = acc
+            M[:, :] = T
+        residual = 0.0
+        size = 0.0
+        for i in range(n):
+            r[i] = x[i] - y[i]
+            residual = max(residual, abs(r[i]))
+            size = max(size, abs(x[i]))
+        return residual, size
+
+    return compose
+
+
+@cache
 def _newton_kernel(point_derivatives, n: int, m: int, parallel: bool):
+    compose = orbit_composer(point_derivatives, n)
+
     @njit(parallel=parallel, error_model="numpy")
     def kernel(X0, P, period, tol, max_iter, bound, X, status):
         batch = X0.shape[1]
@@ -62,28 +104,10 @@ def _newton_kernel(point_derivatives, n: int, m: int, parallel: bool):
             T = np.empty((n, n))
             r = np.empty(n)
             dx = np.empty(n)
+            orbit = np.empty((0, n))
             state = 0
             for _ in range(max_iter):
-                y[:] = x
-                M[:, :] = 0.0
-                for i in range(n):
-                    M[i, i] = 1.0
-                for _j in range(period):
-                    point_derivatives(y, p, F, A, FP)
-                    y[:] = F
-                    for i in range(n):
-                        for c in range(n):
-                            acc = 0.0
-                            for q in range(n):
-                                acc += A[i, q] * M[q, c]
-                            T[i, c] = acc
-                    M[:, :] = T
-                size = 0.0
-                residual = 0.0
-                for i in range(n):
-                    r[i] = x[i] - y[i]
-                    residual = max(residual, abs(r[i]))
-                    size = max(size, abs(x[i]))
+                residual, size = compose(x, p, period, y, F, A, FP, M, T, r, orbit, False)
                 if not np.isfinite(residual) or size > bound:
                     state = -1
                     break

@@ -35,6 +35,7 @@ from ...models import Model
 from ...provenance import provenance
 from ...sim import grid_batch
 from .derivatives import map_derivatives
+from .fixed_points import orbit_composer
 from .linalg import solve_small
 
 __all__ = ["detect_on_grid", "scan_test_functions"]
@@ -46,6 +47,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
     parallel drivers: ``seed_all`` (the same seeds everywhere) and ``sweep`` (along grid lines,
     each point seeded with the cycles of the previous one, which carries cycles across the grid
     as natural-parameter continuation would)."""
+    compose = orbit_composer(point_derivatives, n)
 
     @njit(error_model="numpy")
     def add_cycles(
@@ -70,27 +72,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
             converged = False
             size = 0.0
             for _ in range(max_iter):
-                y[:] = x
-                M[:, :] = 0.0
-                for i in range(n):
-                    M[i, i] = 1.0
-                for j in range(period):
-                    orbit[j, :] = y
-                    point_derivatives(y, p, F, A, FP)
-                    y[:] = F
-                    for i in range(n):
-                        for c in range(n):
-                            acc = 0.0
-                            for q in range(n):
-                                acc += A[i, q] * M[q, c]
-                            T[i, c] = acc
-                    M[:, :] = T
-                residual = 0.0
-                size = 0.0
-                for i in range(n):
-                    r[i] = x[i] - y[i]
-                    residual = max(residual, abs(r[i]))
-                    size = max(size, abs(x[i]))
+                residual, size = compose(x, p, period, y, F, A, FP, M, T, r, orbit, True)
                 if not np.isfinite(residual) or size > bound:
                     break
                 if residual <= tol * (1.0 + size):
