@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
+from ..analysis.bifurcation.linalg import solve_small
 from ..models import Model, compile_model, get_model
 from ..provenance import provenance
 from ..sim import iterate_batch
@@ -51,35 +52,6 @@ class SteadyState:
         return "saddle"
 
 
-@njit(cache=True)
-def _solve_in_place(J, f):
-    """Solve ``J d = f`` by Gaussian elimination with partial pivoting, overwriting ``f`` with
-    ``d``; False when ``J`` is singular or not finite."""
-    n = f.shape[0]
-    for c in range(n):
-        pivot = c
-        for r in range(c + 1, n):
-            if abs(J[r, c]) > abs(J[pivot, c]):
-                pivot = r
-        if not abs(J[pivot, c]) > 0.0 or not np.isfinite(J[pivot, c]):
-            return False
-        if pivot != c:
-            for k in range(n):
-                J[c, k], J[pivot, k] = J[pivot, k], J[c, k]
-            f[c], f[pivot] = f[pivot], f[c]
-        for r in range(c + 1, n):
-            m = J[r, c] / J[c, c]
-            for k in range(c, n):
-                J[r, k] -= m * J[c, k]
-            f[r] -= m * f[c]
-    for c in range(n - 1, -1, -1):
-        acc = f[c]
-        for k in range(c + 1, n):
-            acc -= J[c, k] * f[k]
-        f[c] = acc / J[c, c]
-    return True
-
-
 @cache
 def _newton(evaluate, evaluate_jacobian):
     @njit
@@ -94,7 +66,7 @@ def _newton(evaluate, evaluate_jacobian):
                 if not np.max(np.abs(f)) > tol:
                     break
                 evaluate_jacobian(x, P, 0, J)
-                if not _solve_in_place(J, f):
+                if not solve_small(J, f, f):
                     break
                 x -= f
                 if not np.all(np.isfinite(x)):

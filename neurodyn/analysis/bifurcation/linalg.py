@@ -57,9 +57,10 @@ def null_borders(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True)
 def solve_small(G, r, out):
-    """Solve ``G out = r`` by Gaussian elimination with partial pivoting (G and r overwritten).
+    """Solve ``G out = r`` by Gaussian elimination with partial pivoting (G and r overwritten;
+    ``out`` may be ``r`` itself, for an in-place solve).
 
-    Returns False when ``G`` is singular to working precision."""
+    Returns False when ``G`` is singular to working precision or not finite."""
     n = G.shape[0]
     for col in range(n):
         piv = col
