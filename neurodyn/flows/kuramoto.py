@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 from numba import njit, prange
 
+from ..models.families import kuramoto_scale
 from ..provenance import provenance
 
 __all__ = ["lorentzian_frequencies", "order_parameter", "simulate_kuramoto"]
@@ -174,15 +175,7 @@ def simulate_kuramoto(
     A = np.ones((n, n)) if adjacency is None else np.array(adjacency, dtype=np.float64)
     if A.shape != (n, n):
         raise ValueError(f"adjacency must have shape ({n}, {n})")
-    if normalise == "n":
-        scale = np.full(n, 1.0 / n)
-    elif normalise == "none":
-        scale = np.ones(n)
-    elif normalise == "in_degree":
-        degree = A.sum(axis=1)
-        scale = np.divide(1.0, degree, out=np.zeros(n), where=degree != 0)
-    else:
-        raise ValueError(f"normalise must be 'n', 'none' or 'in_degree', not {normalise!r}")
+    scale = kuramoto_scale(A, normalise)
     if initial is None:
         theta0 = np.random.default_rng(seed).uniform(-np.pi, np.pi, n)
     else:

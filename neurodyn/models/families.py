@@ -24,7 +24,7 @@ from .expressions import rename_symbols, substitute
 from .model import Model, ModelError, Parameter, StateVariable
 from .registry import get_model, with_defaults
 
-__all__ = ["flow_network", "kuramoto", "lorenz96"]
+__all__ = ["flow_network", "kuramoto", "kuramoto_scale", "lorenz96"]
 
 LORENZ_1996 = (
     "E. N. Lorenz, Predictability: a problem partly solved, Proc. ECMWF Seminar on "
@@ -80,6 +80,23 @@ def lorenz96(n: int = 40, forcing: float = 8.0, *, dt: float = 0.01) -> Model:
     )
 
 
+def kuramoto_scale(A: np.ndarray, normalise: str) -> np.ndarray:
+    """Per-node factor of the Kuramoto coupling sum ``sum_j A_ij sin(theta_j - theta_i)``.
+
+    ``"n"``: 1/N (the classic mean field); ``"none"``: 1; ``"in_degree"``: ``1/sum_j A_ij``
+    (0 for a node without inputs).
+    """
+    n = A.shape[0]
+    if normalise == "n":
+        return np.full(n, 1.0 / n)
+    if normalise == "none":
+        return np.ones(n)
+    if normalise == "in_degree":
+        degree = A.sum(axis=1)
+        return np.divide(1.0, degree, out=np.zeros(n), where=degree != 0)
+    raise ModelError(f"normalise must be 'n', 'none' or 'in_degree', not {normalise!r}")
+
+
 def kuramoto(
     n: int | None = None,
     adjacency: np.ndarray | None = None,
@@ -111,15 +128,7 @@ def kuramoto(
     omega = np.zeros(n) if frequencies is None else np.asarray(list(frequencies), dtype=float)
     if omega.shape != (n,):
         raise ModelError(f"frequencies must hold {n} values")
-    if normalise == "n":
-        scale = np.full(n, 1.0 / n)
-    elif normalise == "none":
-        scale = np.ones(n)
-    elif normalise == "in_degree":
-        degree = A.sum(axis=1)
-        scale = np.divide(1.0, degree, out=np.zeros(n), where=degree != 0)
-    else:
-        raise ModelError(f"normalise must be 'n', 'none' or 'in_degree', not {normalise!r}")
+    scale = kuramoto_scale(A, normalise)
     equations = []
     for i in range(n):
         terms = [
