@@ -11,10 +11,10 @@ Run: python tests/benchmarks/bench_orbit_diagram.py [--repeats 3]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
+from timing import best_time
 
 from neurodyn.models import get_model
 from neurodyn.sim import iterate_batch
@@ -43,14 +43,6 @@ def neurodyn_orbit_diagram(k: np.ndarray, threads: int) -> np.ndarray:
     )
     return result.kept[:, 0, :]
 
-
-def best_time(fn, repeats: int) -> tuple[float, np.ndarray]:
-    best, out = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ Run: python tests/benchmarks/bench_period_chart.py [--size 512] [--repeats 1]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
+from timing import best_time
 
 from neurodyn.analysis.bifurcation.periods import period_chart
 from neurodyn.models import get_model
@@ -61,14 +61,6 @@ def neurodyn_period_chart(b: np.ndarray, k: np.ndarray, threads: int) -> np.ndar
     )
     return ds["period"].values[..., 0]
 
-
-def best_time(fn, repeats: int) -> tuple[float, np.ndarray]:
-    best, out = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import argparse
 import time
 
 import numpy as np
+from timing import best_time
 
 from neurodyn.analysis.entropy import sample_entropy
 
@@ -29,16 +30,6 @@ def logistic(n: int, r: float = 3.9, x0: float = 0.1, transient: int = 1000) -> 
             x[t - transient] = v
     return x
 
-
-def best_time(func, repeat: int) -> tuple[float, float]:
-    """Smallest wall time over ``repeat`` calls, and the value of the last call."""
-    best = np.inf
-    value = np.nan
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        best = min(best, time.perf_counter() - start)
-    return best, value
 
 
 def main() -> None:

