@@ -59,6 +59,7 @@ from .continuation import (
     ContinuationSettings,
     CycleProblem,
     _trace_to_branch,
+    reciprocal_pair,
 )
 from .derivatives import iterate_forms, monodromy, orbit_derivatives
 from .engine import continue_curve_points, correct, initial_tangent
@@ -100,12 +101,7 @@ def _pair_product(others: np.ndarray) -> float:
 
 
 def _has_complex_unit_pair(others: np.ndarray, tol: float = 1e-6) -> bool:
-    best, pair = np.inf, None
-    for i in range(len(others)):
-        for j in range(i + 1, len(others)):
-            gap = abs(others[i] * others[j] - 1.0)
-            if gap < best:
-                best, pair = gap, (others[i], others[j])
+    pair = reciprocal_pair(others)
     return pair is not None and abs(pair[0].imag) > tol
 
 

@@ -183,15 +183,20 @@ class OneParameterCycles(CycleProblem):
         return None
 
 
-def _complex_unit_pair(M: np.ndarray, tol: float = 1e-6) -> bool:
-    """Whether the multiplier pair whose product is closest to 1 is complex (a NS pair)."""
-    mu = np.linalg.eigvals(M)
+def reciprocal_pair(mu: np.ndarray) -> tuple[complex, complex] | None:
+    """The two multipliers whose product is closest to 1 (None for fewer than two)."""
     best, pair = np.inf, None
     for i in range(len(mu)):
         for j in range(i + 1, len(mu)):
             gap = abs(mu[i] * mu[j] - 1.0)
             if gap < best:
                 best, pair = gap, (mu[i], mu[j])
+    return pair
+
+
+def _complex_unit_pair(M: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether the multiplier pair whose product is closest to 1 is complex (a NS pair)."""
+    pair = reciprocal_pair(np.linalg.eigvals(M))
     return pair is not None and abs(pair[0].imag) > tol and abs(abs(pair[0]) - 1.0) < 1e-4
 
 
