@@ -44,6 +44,7 @@ import numpy as np
 import xarray as xr
 from numba import njit, uint64
 
+from ..flows.trajectory import parameter_batch
 from ..models import Model, ModelError, compile_model, get_model
 from ..models.noise import _fill_normals, _seed64
 from ..provenance import provenance
@@ -286,17 +287,6 @@ def _network_kernel(rhs, heun: bool):
     return kernel
 
 
-def _node_parameters(node: Model, values: Mapping[str, object] | None, n: int) -> np.ndarray:
-    resolved = node.resolve_parameters(dict(values or {}))
-    P = np.empty((len(node.parameters), n))
-    for r, name in enumerate(node.parameter_names):
-        value = np.asarray(resolved[name], dtype=np.float64)
-        if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n):
-            raise ValueError(f"parameter {name!r} must be a number or one value per node ({n})")
-        P[r] = value
-    return P
-
-
 def _initial_history(node: Model, initial, n: int, max_delay: int) -> tuple[np.ndarray, object]:
     """Current state (n_state, N) and the states' past (n_state, N, L), oldest first, or None
     for a constant history."""
@@ -369,7 +359,7 @@ def simulate_network(
     n = W.shape[0]
     dt = float(node.parameter("dt").default if dt is None else node.parameter("dt").check(dt))
     values = {**(parameters or {}), "dt": dt}
-    P = _node_parameters(node, values, n)
+    P = parameter_batch(node, values, n)
     D = np.zeros((n, n), dtype=np.int64) if delays is None else delay_steps(delays, dt)
     if D.shape != (n, n):
         raise ValueError(f"delays must have shape ({n}, {n}), not {D.shape}")
