@@ -67,9 +67,8 @@ def test_states_and_readout_equal_reservoirpy_with_the_same_matrices(mg):
 
     x_train, y_train, _, _ = _split(mg[:600])
     esn = ESN(**ANCHOR, bias_scaling=0.2, seed=3).fit(x_train, y_train, warmup=50)
-    net, n = esn.network, esn.n_units
-    w = sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(n, n))
-    w_in = sp.csr_array((net.in_val, net.in_idx, net.in_ptr), shape=(n, 1 + n))[:, :1]
+    net = esn.network
+    w, w_in = esn.weights["recurrent"], esn.weights["input"]
     peer = Reservoir(W=w, Win=w_in.toarray(), bias=net.bias.copy(), lr=0.3)
     peer_states = peer.run(x_train)
     np.testing.assert_allclose(esn.states(x_train), peer_states, rtol=0, atol=1e-12)
@@ -129,19 +128,20 @@ def test_deep_residual_update_equals_plain_loop():
     y_prev = np.random.default_rng(1).normal(size=(30, 2))
     states = esn.states(u, feedback=y_prev)
     net, n = esn.network, 12
-    w = sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(n, n)).toarray()
-    w_in = sp.csr_array((net.in_val, net.in_idx, net.in_ptr), shape=(n, 2 + n)).toarray()
-    w_fb = sp.csr_array((net.fb_val, net.fb_idx, net.fb_ptr), shape=(n, 2)).toarray()
+    w, w_in, w_inter, w_fb = (esn.weights[name].toarray()
+                              for name in ("recurrent", "input", "inter_layer", "feedback"))
     cycle = np.r_[5, 0:5, 11, 6:11]
     z = np.zeros(n)
     for t in range(30):
         new = np.zeros(n)
         for layer in (slice(0, 6), slice(6, 12)):
-            drive = w[layer] @ z + w_in[layer] @ np.r_[u[t], new] + w_fb[layer] @ y_prev[t]
+            drive = (w[layer] @ z + w_in[layer] @ u[t] + w_inter[layer] @ new
+                     + w_fb[layer] @ y_prev[t])
             new[layer] = 0.7 * z[cycle][layer] + 0.4 * np.tanh(drive + net.bias[layer])
         z = new
         np.testing.assert_allclose(states[t], z, rtol=1e-13, atol=1e-14)
-    assert np.count_nonzero(w_in[6:, 2:8]) > 0 and np.count_nonzero(w_in[6:, :2]) == 0
+    assert np.count_nonzero(w_inter[6:, :6]) > 0 and np.count_nonzero(w_in[6:]) == 0
+    assert np.count_nonzero(w_inter[:6]) == 0 and np.count_nonzero(w_inter[:, 6:]) == 0
 
 
 def test_rls_equals_ridge_on_uncentred_features_and_force_learns_a_sine(mg):
@@ -186,7 +186,7 @@ def test_chialvo_reservoir_equals_plain_loop_and_forecasts(mg):
     for t in range(40):
         current = w @ x + net.w_in @ u[t] + net.bias
         x, y = x**2 * np.exp(y - x) + p["k"] + current, p["a"] * y - p["b"] * x + p["c"]
-        np.testing.assert_allclose(states[t], np.r_[x, y], rtol=1e-10)
+        np.testing.assert_allclose(states[t], np.r_[x, y], rtol=1e-10, atol=1e-10)
 
     x_train, y_train, x_test, y_test = _split(mg)
     reservoir = MapReservoir("chialvo", units=100, spectral_radius=0.05, input_scaling=0.05,
@@ -206,7 +206,7 @@ def test_sweep_matches_direct_runs_and_states_conventions():
     esn = ESN(units=50, spectral_radius=1.25, leak_rate=0.3, ridge=1e-5).fit(x, y, warmup=50)
     direct = nrmse(rollout(esn, series[:601], 100, drive=series[601:]), series[601:])
     assert float(data.nrmse.sel(spectral_radius=1.25).item()) == direct
-    assert np.all(data.nrmse < 0.05) and np.all(data.valid_time > 2)
+    assert np.all(data.nrmse < 0.1) and np.all(data.valid_time > 2)
     assert "std" in data.attrs["nrmse_convention"] and data.valid_time.attrs["units"]
 
 

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from . import kernels
 from .base import ReservoirForecaster
+from .kernels import csr_arrays
 from .weights import bernoulli_matrix, normal_matrix, scale_spectral_radius
 
 __all__ = ["ESN", "ESNConfig"]
@@ -101,16 +102,6 @@ class ESNConfig:
             raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
 
 
-def _csr(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    matrix = sp.csr_array(matrix)
-    matrix.sort_indices()
-    return (
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.uint32),
-        matrix.data.astype(np.float64),
-    )
-
-
 class ESN(ReservoirForecaster):
     """Echo state network (see the module docstring). Build with keyword hyper-parameters
     (:class:`ESNConfig`) or from given matrices with :meth:`from_weights`; the random matrices
@@ -122,6 +113,10 @@ class ESN(ReservoirForecaster):
             raise ValueError("give either a config or keyword hyper-parameters, not both")
         self.ridge = self.config.ridge
         self.network: kernels.Network | None = None
+        #: the matrices once drawn (scipy CSR arrays): ``recurrent`` (units x units, all layers
+        #: block diagonal), ``input`` (units x inputs), ``inter_layer`` (units x units, layer
+        #: ``l`` reads layer ``l - 1``) and ``feedback`` (units x outputs)
+        self.weights: dict[str, sp.csr_array] = {}
         self._given: tuple | None = None
 
     @classmethod
@@ -170,31 +165,33 @@ class ESN(ReservoirForecaster):
             if self._given[1].shape[1] != d:
                 raise ValueError(f"the input matrix has {self._given[1].shape[1]} columns, "
                                  f"the data {d}")
-            blocks, inputs, bias = [self._given[0]], [self._given[1]], self._given[2]
+            blocks, w_in, bias = [self._given[0]], self._given[1], self._given[2]
+            below = []
         else:
-            blocks, inputs = [], []
+            blocks, below = [], []
             for layer, layer_rng in enumerate(rng.spawn(c.layers)):
-                w = scale_spectral_radius(
+                blocks.append(scale_spectral_radius(
                     normal_matrix(n, n, c.connectivity, layer_rng), c.spectral_radius
-                )
-                blocks.append(w)
+                ))
                 if layer == 0:
                     w_in = bernoulli_matrix(n, d, c.input_connectivity, layer_rng) * scaling
                 else:
-                    below = bernoulli_matrix(n, n, c.input_connectivity, layer_rng)
-                    w_in = sp.hstack([
-                        sp.csr_array((n, d + (layer - 1) * n)),
-                        below * c.inter_scaling,
-                        sp.csr_array((n, n_total - layer * n)),
-                    ])
-                inputs.append(sp.csr_array(w_in))
+                    layer_below = bernoulli_matrix(n, n, c.input_connectivity, layer_rng)
+                    below.append(layer_below * c.inter_scaling)
             bias = c.bias_scaling * rng.choice(np.array([1.0, -1.0]), size=n_total)
-        w_in = sp.vstack(
-            [sp.hstack([x, sp.csr_array((n, d + n_total - x.shape[1]))]) for x in inputs]
-        )
         fb_rows = n if self.has_feedback else 0
         fb = bernoulli_matrix(fb_rows, d_out, c.feedback_connectivity, rng)
-        fb = sp.vstack([fb * c.feedback_scaling, sp.csr_array((n_total - fb_rows, d_out))])
+        self.weights = {
+            "recurrent": sp.csr_array(blocks[0] if len(blocks) == 1 else sp.block_diag(blocks)),
+            "input": sp.csr_array(sp.vstack([w_in, sp.csr_array((n_total - n, d))])),
+            "inter_layer": sp.csr_array(sp.hstack([
+                sp.vstack([sp.csr_array((n, n_total - n)), sp.block_diag(below)]),
+                sp.csr_array((n_total, n)),
+            ]) if below else sp.csr_array((n_total, n_total))),
+            "feedback": sp.csr_array(
+                sp.vstack([fb * c.feedback_scaling, sp.csr_array((n_total - fb_rows, d_out))])
+            ),
+        }
         if c.residual is None:
             alpha, beta = 1.0 - c.leak_rate, c.leak_rate
         else:
@@ -203,15 +200,17 @@ class ESN(ReservoirForecaster):
         local = np.tile(np.arange(n), c.layers)
         perm = start + ((local - 1) % n if c.residual == "cycle" else local)
         return kernels.Network(
-            *_csr(sp.block_diag(blocks, format="csr")),
-            *_csr(w_in),
-            *_csr(fb),
+            *csr_arrays(self.weights["recurrent"]),
+            *csr_arrays(self.weights["input"].T),  # by input column
+            *csr_arrays(self.weights["inter_layer"]),
+            *csr_arrays(self.weights["feedback"]),
             np.ascontiguousarray(bias, dtype=float),
             np.full(n_total, alpha),
             np.full(n_total, beta),
             perm.astype(np.int64),
             np.arange(c.layers + 1, dtype=np.int64) * n,
             c.activation == "identity",
+            c.residual == "cycle",
         )
 
     def _initial_state(self) -> np.ndarray:

@@ -1,19 +1,21 @@
 """numba kernels of echo state networks: the state update, state harvesting (teacher forced),
 closed-loop generation and recursive least squares.
 
-The network is a :class:`Network` (a named tuple of arrays, one CSR triple per matrix). Its
-state ``z`` concatenates the layers; layer ``l`` holds rows ``bounds[l]:bounds[l + 1]``. One
-update with input ``u`` (``d`` values) and fed-back output ``y``:
+The network is a :class:`Network` (a named tuple of arrays). Its state ``z`` concatenates the
+layers; layer ``l`` holds rows ``bounds[l]:bounds[l + 1]``. One update with input ``u`` (``d``
+values) and fed-back output ``y``:
 
-``a_i = sum_j W_ij z_j + sum_k Win_ik v_k + sum_m Wfb_im y_m + b_i``,
+``a_i = (b_i + sum_k Win_ik u_k) + sum_j W_ij z_j + sum_j L_ij z'_j + sum_m Wfb_im y_m``,
 ``z'_i = alpha_i z_{perm_i} + beta_i f(a_i)``
 
-with ``v = (u, z')`` (column ``k < d`` of ``Win`` reads the input, column ``d + j`` reads
-unit ``j`` of the *updated* state, so a layer is driven by the layer below it at the same time
-step), and ``f = tanh`` or the identity. ``alpha = 1 - leak``, ``beta = leak`` and
-``perm = identity`` give the leaky ESN; a cyclic ``perm`` gives the residual ESN with a cyclic
-orthogonal branch. Rows are updated in order and every unit's sum is accumulated in an order
-fixed by its row (:func:`_row_dot`): the same inputs give the same bits.
+``W`` (recurrent), ``L`` (inter-layer: it reads the *updated* state, so a layer is driven by
+the layer below it at the same time step) and ``Wfb`` (feedback) are CSR triples; ``Win`` is
+stored by input column (CSC), so that the input, which reaches few units, is scattered onto
+the bias once per step instead of visiting every row. ``f = tanh`` or the identity.
+``alpha = 1 - leak``, ``beta = leak`` and ``perm = identity`` give the leaky ESN; a cyclic
+``perm`` gives the residual ESN with a cyclic orthogonal branch. Every unit's sum is
+accumulated in an order fixed by the network (terms in the order above, each product in the
+order of :func:`_row_dot`): the same inputs give the same bits.
 
 The recurrent product is always a CSR product: at the densities reservoirs use (connectivity
 <= 0.1 in the usual set-ups) it reads 12 bytes per non-zero against 8 bytes per entry for a
@@ -28,11 +30,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 from ..models.vecmath import vexp
 
-__all__ = ["Network", "autonomous", "harvest", "readout_features", "rls"]
+__all__ = [
+    "Network", "autonomous", "csr_arrays", "csr_matvec", "harvest", "readout_features", "rls",
+]
 
 
 class Network(NamedTuple):
@@ -44,6 +49,9 @@ class Network(NamedTuple):
     in_ptr: np.ndarray
     in_idx: np.ndarray
     in_val: np.ndarray
+    inter_ptr: np.ndarray
+    inter_idx: np.ndarray
+    inter_val: np.ndarray
     fb_ptr: np.ndarray
     fb_idx: np.ndarray
     fb_val: np.ndarray
@@ -53,6 +61,22 @@ class Network(NamedTuple):
     perm: np.ndarray
     bounds: np.ndarray
     linear: bool
+    residual_perm: bool
+
+
+def csr_arrays(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(indptr, indices, data)`` of a scipy sparse matrix in the kernels' types: int32
+    row pointers, sorted column indices in the narrowest unsigned type that holds them (uint16
+    up to 65536 columns: two bytes per non-zero read instead of four, which the gathers of
+    :func:`_row_dot` feel) and float64 values."""
+    matrix = sp.csr_array(matrix)
+    matrix.sort_indices()
+    narrow = np.uint16 if matrix.shape[1] <= 1 << 16 else np.uint32
+    return (
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(narrow),
+        matrix.data.astype(np.float64),
+    )
 
 
 # tanh of Cephes (S. L. Moshier): x + x^3 P(x^2)/Q(x^2) for |x| < 0.625, else
@@ -100,30 +124,49 @@ def _row_dot(ptr, idx, val, x, i):
     return (s0 + s1) + (s2 + s3)
 
 
+@njit(cache=True)
+def csr_matvec(ptr, idx, val, x, y):
+    """``y = A x`` for the CSR matrix ``(ptr, idx, val)``, row by row with :func:`_row_dot`
+    (the recurrent product of the update; used for the spectral radius)."""
+    for i in range(y.shape[0]):
+        y[i] = _row_dot(ptr, idx, val, x, i)
+
+
 @njit(cache=True, error_model="numpy")
 def _update(net, z, znew, u, y, a):
-    """One step from ``z`` into ``znew``; ``a`` is scratch for the pre-activations. Layer by
-    layer: first every unit's sum (scalar, gathers), then the activation and the leak over the
-    layer's rows (a loop that vectorises). A layer reads updated units of lower layers only."""
-    d = u.shape[0]
+    """One step from ``z`` into ``znew``; ``a`` is scratch for the pre-activations. The bias
+    and the input first (input column by column), then layer by layer every unit's products
+    (scalar, gathers; the inter-layer and feedback ones only when the network has them),
+    then the activation and the leak over the layer's rows (loops that vectorise)."""
+    a[:] = net.bias
+    for k in range(u.shape[0]):
+        uk = u[k]
+        for e in range(net.in_ptr[k], net.in_ptr[k + 1]):
+            a[net.in_idx[e]] += net.in_val[e] * uk
+    inter, feedback = net.inter_val.shape[0] > 0, net.fb_val.shape[0] > 0
     for layer in range(net.bounds.shape[0] - 1):
         lo, hi = net.bounds[layer], net.bounds[layer + 1]
         for i in range(lo, hi):
-            s = net.bias[i] + _row_dot(net.w_ptr, net.w_idx, net.w_val, z, i)
-            for k in range(net.in_ptr[i], net.in_ptr[i + 1]):
-                c = net.in_idx[k]
-                s += net.in_val[k] * (u[c] if c < d else znew[c - d])
-            for k in range(net.fb_ptr[i], net.fb_ptr[i + 1]):
-                s += net.fb_val[k] * y[net.fb_idx[k]]
-            a[i] = s
+            a[i] += _row_dot(net.w_ptr, net.w_idx, net.w_val, z, i)
+        if inter:
+            for i in range(lo, hi):
+                a[i] += _row_dot(net.inter_ptr, net.inter_idx, net.inter_val, znew, i)
+        if feedback:
+            for i in range(lo, hi):
+                a[i] += _row_dot(net.fb_ptr, net.fb_idx, net.fb_val, y, i)
         # slices: indices from 0 need no negative-index check, which would stop vectorisation
-        f, alpha, beta, perm, out = (a[lo:hi], net.alpha[lo:hi], net.beta[lo:hi],
-                                     net.perm[lo:hi], znew[lo:hi])
+        f, alpha, beta, out = a[lo:hi], net.alpha[lo:hi], net.beta[lo:hi], znew[lo:hi]
         if not net.linear:
             for i in range(f.shape[0]):
                 f[i] = _tanh(f[i])
-        for i in range(f.shape[0]):
-            out[i] = alpha[i] * z[perm[i]] + beta[i] * f[i]
+        if net.residual_perm:
+            perm = net.perm[lo:hi]
+            for i in range(f.shape[0]):
+                out[i] = alpha[i] * z[perm[i]] + beta[i] * f[i]
+        else:
+            previous = z[lo:hi]
+            for i in range(f.shape[0]):
+                out[i] = alpha[i] * previous[i] + beta[i] * f[i]
 
 
 @njit(cache=True)
