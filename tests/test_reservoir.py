@@ -19,7 +19,8 @@ from neurodyn.reservoir import (
     reservoir_sweep,
     ridge_regression,
 )
-from neurodyn.reservoir.kernels import _tanh
+from neurodyn.reservoir.kernels import _tanh, csr_arrays, csr_matvec
+from neurodyn.reservoir.weights import bernoulli_matrix, normal_matrix, spectral_radius
 
 # ANCHORS.md: ESN on Mackey-Glass (tau = 17), 100 units, sr 1.25, leak 0.3, ridge 1e-5,
 # 2000 samples, one step ahead, last 20 % for testing, 100 warm-up rows (reservoirpy README)
@@ -208,6 +209,39 @@ def test_sweep_matches_direct_runs_and_states_conventions():
     assert float(data.nrmse.sel(spectral_radius=1.25).item()) == direct
     assert np.all(data.nrmse < 0.1) and np.all(data.valid_time > 2)
     assert "std" in data.attrs["nrmse_convention"] and data.valid_time.attrs["units"]
+
+
+@pytest.mark.parametrize("density", [0.1, 0.7])
+def test_positions_are_an_exact_count_drawn_uniformly(density):
+    """Exact count, distinct sorted positions, and every entry equally likely: over 2000
+    draws of a 6 x 5 matrix each entry's frequency is within 4.5 binomial standard deviations
+    of ``count / 30`` (the sparse branch at 0.1, the complement branch at 0.7)."""
+    rng = np.random.default_rng(7)
+    count = round(density * 30)
+    hits = np.zeros((6, 5))
+    for _ in range(2000):
+        m = bernoulli_matrix(6, 5, density, rng)
+        assert m.nnz == count and set(np.abs(m.data)) == {1.0}
+        assert all(np.all(np.diff(m.indices[a:b]) > 0)
+                   for a, b in zip(m.indptr[:-1], m.indptr[1:], strict=True))
+        hits += m.toarray() != 0
+    p = count / 30
+    assert np.all(np.abs(hits / 2000 - p) < 4.5 * np.sqrt(p * (1 - p) / 2000))
+    assert normal_matrix(40, 50, 0.3, np.random.default_rng(1)).nnz == 600
+    assert normal_matrix(0, 3, 0.5, rng).nnz == 0 and bernoulli_matrix(4, 4, 1.0, rng).nnz == 16
+
+
+@pytest.mark.parametrize("seed", [103, 105, 109])
+def test_spectral_radius_equals_dense_eigenvalues(seed):
+    """Matrices (1000 units, connectivity 0.01) on which asking ARPACK for one eigenvalue
+    missed the largest (see :func:`neurodyn.reservoir.weights.spectral_radius`); the CSR
+    product of the kernels equals scipy's."""
+    w = normal_matrix(1000, 1000, 0.01, np.random.default_rng(seed))
+    dense = np.max(np.abs(np.linalg.eigvals(w.toarray())))
+    assert spectral_radius(w) == pytest.approx(dense, rel=1e-9)
+    x, y = np.random.default_rng(0).normal(size=1000), np.empty(1000)
+    csr_matvec(*csr_arrays(w), x, y)
+    np.testing.assert_allclose(y, w @ x, rtol=1e-13, atol=1e-13)
 
 
 def test_bad_input_gives_clear_errors(mg):
