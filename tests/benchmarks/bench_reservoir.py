@@ -8,7 +8,10 @@ connectivity 0.1 (both libraries' defaults), no bias, at N = 500 and N = 2000.
 
 Both libraries do the same work, phase by phase:
 
-* build: draw the recurrent and input matrices and scale the spectral radius (ARPACK in both);
+* build: draw the recurrent and input matrices and scale the spectral radius (ARPACK in both;
+  reservoirpy asks for one eigenvalue with 20 basis vectors, neurodyn for three with 64, which
+  costs more per call but does not miss the largest eigenvalue, see
+  ``neurodyn.reservoir.weights.spectral_radius``);
 * harvest: drive the reservoir from the zero state through the 1599 training inputs;
 * readout: ridge regression on the states after the warm-up (bias fitted, not penalised);
 * predict: continue from the last training state through the 400 test inputs and read out
