@@ -15,7 +15,7 @@ the bias once per step instead of visiting every row. ``f = tanh`` or the identi
 ``alpha = 1 - leak``, ``beta = leak`` and ``perm = identity`` give the leaky ESN; a cyclic
 ``perm`` gives the residual ESN with a cyclic orthogonal branch. Every unit's sum is
 accumulated in an order fixed by the network (terms in the order above, each product in the
-order of :func:`_row_dot`): the same inputs give the same bits.
+order of :func:`row_dot`): the same inputs give the same bits.
 
 The recurrent product is always a CSR product: at the densities reservoirs use (connectivity
 <= 0.1 in the usual set-ups) it reads 12 bytes per non-zero against 8 bytes per entry for a
@@ -37,6 +37,7 @@ from ..models.vecmath import vexp
 
 __all__ = [
     "Network", "autonomous", "csr_arrays", "csr_matvec", "harvest", "readout_features", "rls",
+    "row_dot",
 ]
 
 
@@ -68,7 +69,7 @@ def csr_arrays(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(indptr, indices, data)`` of a scipy sparse matrix in the kernels' types: int32
     row pointers, sorted column indices in the narrowest unsigned type that holds them (uint16
     up to 65536 columns: two bytes per non-zero read instead of four, which the gathers of
-    :func:`_row_dot` feel) and float64 values."""
+    :func:`row_dot` feel) and float64 values."""
     matrix = sp.csr_array(matrix)
     matrix.sort_indices()
     narrow = np.uint16 if matrix.shape[1] <= 1 << 16 else np.uint32
@@ -104,7 +105,7 @@ def _tanh(x):
 
 
 @njit(cache=True, inline="always")
-def _row_dot(ptr, idx, val, x, i):
+def row_dot(ptr, idx, val, x, i):
     """``sum_k val[k] x[idx[k]]`` over row ``i`` of a CSR matrix, in four interleaved partial
     sums (entries ``0, 1, 2, 3 (mod 4)`` of the row; the remainder goes to the first), added as
     ``(s0 + s1) + (s2 + s3)``. The partial sums break the chain of dependent additions and the
@@ -126,10 +127,10 @@ def _row_dot(ptr, idx, val, x, i):
 
 @njit(cache=True)
 def csr_matvec(ptr, idx, val, x, y):
-    """``y = A x`` for the CSR matrix ``(ptr, idx, val)``, row by row with :func:`_row_dot`
+    """``y = A x`` for the CSR matrix ``(ptr, idx, val)``, row by row with :func:`row_dot`
     (the recurrent product of the update; used for the spectral radius)."""
     for i in range(y.shape[0]):
-        y[i] = _row_dot(ptr, idx, val, x, i)
+        y[i] = row_dot(ptr, idx, val, x, i)
 
 
 @njit(cache=True, error_model="numpy")
@@ -147,13 +148,13 @@ def _update(net, z, znew, u, y, a):
     for layer in range(net.bounds.shape[0] - 1):
         lo, hi = net.bounds[layer], net.bounds[layer + 1]
         for i in range(lo, hi):
-            a[i] += _row_dot(net.w_ptr, net.w_idx, net.w_val, z, i)
+            a[i] += row_dot(net.w_ptr, net.w_idx, net.w_val, z, i)
         if inter:
             for i in range(lo, hi):
-                a[i] += _row_dot(net.inter_ptr, net.inter_idx, net.inter_val, znew, i)
+                a[i] += row_dot(net.inter_ptr, net.inter_idx, net.inter_val, znew, i)
         if feedback:
             for i in range(lo, hi):
-                a[i] += _row_dot(net.fb_ptr, net.fb_idx, net.fb_val, y, i)
+                a[i] += row_dot(net.fb_ptr, net.fb_idx, net.fb_val, y, i)
         # slices: indices from 0 need no negative-index check, which would stop vectorisation
         f, alpha, beta, out = a[lo:hi], net.alpha[lo:hi], net.beta[lo:hi], znew[lo:hi]
         if not net.linear:
