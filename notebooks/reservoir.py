@@ -115,6 +115,21 @@ chialvo_step = rollout(chialvo, series[: n_train + 1], len(truth), drive=truth)
 print(f"Chialvo reservoir, one step: NRMSE {nrmse(chialvo_step, truth):.3f}")
 
 # %% [markdown]
+# ## A reservoir of Rulkov neurons
+# Rulkov 2002 units (Phys. Rev. E 65, 041922) in the silent regime (alpha = 3, mu = 0.05,
+# sigma = -0.5) forget their past and echo the input; in the chaotic bursting regime of the
+# 2001 map (alpha > 4) it does worse than predicting the mean (NRMSE above 1).
+
+# %%
+for model, regime in (("rulkov2002", {"alpha": 3.0, "mu": 0.05, "sigma": -0.5}),
+                      ("rulkov2001", {"alpha": 4.3, "mu": 0.001, "sigma": -1.0})):
+    rulkov = MapReservoir(model, units=100, spectral_radius=0.2, input_scaling=0.3,
+                          parameters=regime, observed=("x", "y"), seed=0)
+    rulkov.fit(inputs[:n_train], targets[:n_train], warmup=100)
+    step = rollout(rulkov, series[: n_train + 1], len(truth), drive=truth)
+    print(f"{model} {regime}: one-step NRMSE {nrmse(step, truth):.3f}")
+
+# %% [markdown]
 # ## A small sweep (what the workflow's reservoir rule computes)
 
 # %%
