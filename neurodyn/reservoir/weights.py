@@ -115,8 +115,8 @@ def spectral_radius(matrix: sp.sparray | np.ndarray) -> float:
     at connectivity 0.01 (seeds 100-115 of :func:`normal_matrix`): one eigenvalue with 64 basis
     vectors missed on one matrix (6e-4 relative error), reservoirpy's call (one eigenvalue, 20
     basis vectors, full precision) on five (0.35-1.5 %); three eigenvalues agreed to 4e-12 on
-    all of them, and on 8-10 matrices each of 400-3000 units at connectivity 0.01-0.1, at about
-    the cost of one.
+    all of them, and to 1e-8 on 8-10 matrices each of 400-3000 units at connectivity
+    0.01-0.1, at about the cost of one.
     """
     n = matrix.shape[0]
     if n <= _DENSE_EIG_LIMIT:
