@@ -3,7 +3,6 @@
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from neurodyn.forecasting import nrmse, rollout, valid_prediction_time
 from neurodyn.models import get_model
@@ -180,7 +179,7 @@ def test_chialvo_reservoir_equals_plain_loop_and_forecasts(mg):
                              input_scaling=0.1, bias_scaling=0.02, observed=("x", "y"), seed=4)
     u = mg[:40]
     states = reservoir.states(u)
-    net, w = reservoir.net, reservoir_matrix(reservoir)
+    net, w = reservoir.net, reservoir.weights["recurrent"].toarray()
     p = {name: chialvo.parameter(name).default for name in "abck"}
     x, y = np.full(5, 0.5), np.full(5, 0.5)
     for t in range(40):
@@ -208,7 +207,7 @@ def test_rulkov_reservoir_equals_plain_loop_and_forecasts(mg):
                              observed=("x", "y"), seed=2)
     u = mg[:60]
     states = reservoir.states(u)
-    net, w = reservoir.net, reservoir_matrix(reservoir)
+    net, w = reservoir.net, reservoir.weights["recurrent"].toarray()
     x, y, xp = np.full(6, -1.0), np.full(6, -3.0), np.full(6, -1.0)
     a, mu, sigma = regime["alpha"], regime["mu"], regime["sigma"]
     for t in range(60):
@@ -222,11 +221,6 @@ def test_rulkov_reservoir_equals_plain_loop_and_forecasts(mg):
                              parameters=regime, observed=("x", "y"), ridge=1e-6, seed=0)
     reservoir.fit(x_train, y_train, warmup=100)
     assert nrmse(reservoir.run(x_test, resume=True), y_test) < 0.01
-
-
-def reservoir_matrix(reservoir):
-    net, n = reservoir.net, reservoir.units
-    return sp.csr_array((net.w_val, net.w_idx, net.w_ptr), shape=(n, n)).toarray()
 
 
 def test_sweep_matches_direct_runs_and_states_conventions():

@@ -176,8 +176,8 @@ class ESN(ReservoirForecaster):
                 if layer == 0:
                     w_in = bernoulli_matrix(n, d, c.input_connectivity, layer_rng) * scaling
                 else:
-                    layer_below = bernoulli_matrix(n, n, c.input_connectivity, layer_rng)
-                    below.append(layer_below * c.inter_scaling)
+                    below.append(bernoulli_matrix(n, n, c.input_connectivity, layer_rng)
+                                 * c.inter_scaling)
             bias = c.bias_scaling * rng.choice(np.array([1.0, -1.0]), size=n_total)
         fb_rows = n if self.has_feedback else 0
         fb = bernoulli_matrix(fb_rows, d_out, c.feedback_connectivity, rng)
@@ -196,9 +196,11 @@ class ESN(ReservoirForecaster):
             alpha, beta = 1.0 - c.leak_rate, c.leak_rate
         else:
             alpha, beta = c.residual_alpha, c.residual_beta
-        start = np.repeat(np.arange(c.layers) * n, n)
-        local = np.tile(np.arange(n), c.layers)
-        perm = start + ((local - 1) % n if c.residual == "cycle" else local)
+        if c.residual == "cycle":  # unit i of a layer takes unit i - 1 (mod units) of it
+            local = np.tile(np.arange(n), c.layers)
+            perm = np.repeat(np.arange(c.layers) * n, n) + (local - 1) % n
+        else:  # the identity, stored empty (see :mod:`.kernels`)
+            perm = np.empty(0, dtype=np.int64)
         return kernels.Network(
             *csr_arrays(self.weights["recurrent"]),
             *csr_arrays(self.weights["input"].T),  # by input column
@@ -210,7 +212,6 @@ class ESN(ReservoirForecaster):
             perm.astype(np.int64),
             np.arange(c.layers + 1, dtype=np.int64) * n,
             c.activation == "identity",
-            c.residual == "cycle",
         )
 
     def _initial_state(self) -> np.ndarray:

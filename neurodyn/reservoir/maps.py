@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..models import Model, compile_model, get_model
 from ..models.jit import stable_jit
@@ -111,6 +112,9 @@ class MapReservoir(ReservoirForecaster):
         self._observed = np.array([self.model.state_names.index(v) for v in observed])
         self._compiled = compile_model(self.model)
         self.net: _Coupling | None = None
+        #: the matrices once drawn (scipy CSR arrays): ``recurrent`` (units x units) and
+        #: ``input`` (units x inputs, scaled)
+        self.weights: dict[str, sp.csr_array] = {}
         if not spectral_radius > 0:
             raise ValueError(f"spectral_radius must be > 0, got {spectral_radius}")
 
@@ -122,12 +126,10 @@ class MapReservoir(ReservoirForecaster):
         n = self.units
         w = scale_spectral_radius(normal_matrix(n, n, self.connectivity, rng),
                                   self.spectral_radius)
-        w_in = bernoulli_matrix(n, n_inputs, self.input_connectivity, rng).toarray()
+        w_in = bernoulli_matrix(n, n_inputs, self.input_connectivity, rng) * self.input_scaling
         bias = self.bias_scaling * rng.choice(np.array([1.0, -1.0]), size=n)
-        self.net = _Coupling(
-            *csr_arrays(w),
-            w_in * self.input_scaling, bias, 0, self._observed,
-        )
+        self.weights = {"recurrent": w, "input": sp.csr_array(w_in)}
+        self.net = _Coupling(*csr_arrays(w), w_in.toarray(), bias, 0, self._observed)
 
     def _initial_state(self) -> np.ndarray:
         return np.repeat(self.model.initial_state()[:, None], self.units, axis=1)
