@@ -23,6 +23,7 @@ from numba import prange
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
 from ..models.jit import stable_jit
+from ..models.vecmath import small_matmul
 from ..sim.batch import thread_count
 from ..sim.kernels import BLOCK
 
@@ -82,12 +83,7 @@ def _qr_kernel(advance, jacobian):
                     for i in range(lo, hi):
                         jacobian(X, P, i, J)
                         Qi = Q[i]
-                        for r in range(n):
-                            for c in range(m):
-                                acc = 0.0
-                                for k in range(n):
-                                    acc += J[r, k] * Qi[k, c]
-                                TQ[r, c] = acc
+                        small_matmul(J, Qi, TQ)
                         Qi[:, :] = TQ
                         orthonormalise(Qi, log_r[:, :, i], s)
                     advance(X, P, lo, hi, 1, bound, ok)

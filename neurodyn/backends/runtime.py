@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
 
 import torch
+
+from ..sim.batch import scoped_threads
 
 __all__ = ["default_chunk_size", "torch_threads"]
 
 
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
+def torch_threads(threads: int | None) -> contextlib.AbstractContextManager[None]:
     """Run the enclosed torch CPU operations on ``threads`` threads (None: leave as it is)."""
-    if threads is None:
-        yield
-        return
-    cores = os.cpu_count() or 1
-    if not 1 <= threads <= cores:
-        raise ValueError(f"threads must be between 1 and {cores}, not {threads}")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    return scoped_threads(threads, os.cpu_count() or 1, torch.get_num_threads,
+                          torch.set_num_threads)
 
 
 def default_chunk_size(device: str) -> int:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .jit import stable_jit
+from .vecmath import small_matmul
 
 __all__ = ["TABLEAUS", "Tableau", "map_jacobian", "runge_kutta_jacobian"]
 
@@ -88,12 +89,7 @@ def runge_kutta_jacobian(evaluate, evaluate_jacobian, tableau: Tableau, dt_row: 
                             M[r, c] += w * DK[p, r, c]
             evaluate(U, P, i, K[j])
             evaluate_jacobian(U, P, i, Df)
-            for r in range(n):
-                for c in range(n):
-                    acc = 0.0
-                    for q in range(n):
-                        acc += Df[r, q] * M[q, c]
-                    DK[j, r, c] = acc
+            small_matmul(Df, M, DK[j])
         for r in range(n):
             for c in range(n):
                 acc = 1.0 if r == c else 0.0

@@ -10,6 +10,9 @@ tests); ``vexp(x)`` is ``0.0`` for ``x < -708``, ``inf`` for ``x > 709.78`` and 
 Results are bit-identical whether the loop runs vectorised or scalar, because no fast-math
 flag (contraction, reassociation) is used; fused multiply-adds are explicit
 (``llvm.fma``), which rounds the same way in both.
+
+:func:`small_matmul` is the small dense product that kernels over Jacobians need (tangent
+maps, monodromy matrices, stage derivatives), in one fixed summation order.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from numba.extending import intrinsic
 
 from .jit import stabilise, stable_jit
 
-__all__ = ["vexp"]
+__all__ = ["small_matmul", "vexp"]
 
 
 @intrinsic
@@ -99,3 +102,16 @@ def vexp(x: float) -> float:
     y = 0.0 if x < _X_MIN else y
     y = math.inf if x > _X_MAX else y
     return x if x != x else y
+
+
+@stable_jit(inline="always")
+def small_matmul(A, B, out):
+    """``out = A @ B`` for small matrices inside a kernel: each entry summed over ``k`` in
+    increasing order from 0.0 (no BLAS call, no allocation). ``out`` must not overlap ``A`` or
+    ``B``."""
+    for r in range(A.shape[0]):
+        for c in range(B.shape[1]):
+            acc = 0.0
+            for k in range(A.shape[1]):
+                acc += A[r, k] * B[k, c]
+            out[r, c] = acc

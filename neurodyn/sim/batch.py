@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numba
@@ -20,6 +20,7 @@ __all__ = [
     "finish_batch",
     "iterate_batch",
     "prepare_batch",
+    "scoped_threads",
     "thread_count",
 ]
 
@@ -50,21 +51,29 @@ class BatchResult:
 
 
 @contextlib.contextmanager
-def thread_count(threads: int | None) -> Iterator[None]:
-    """Run the enclosed numba kernels on ``threads`` threads (None: leave as it is)."""
+def scoped_threads(
+    threads: int | None, limit: int, get: Callable[[], int], set_: Callable[[int], None]
+) -> Iterator[None]:
+    """Run the enclosed block with a library's thread count (read by ``get``, written by
+    ``set_``) at ``threads``, between 1 and ``limit``, and restore it afterwards (None: leave
+    it as it is)."""
     if threads is None:
         yield
         return
-    if threads < 1 or threads > numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(
-            f"threads must be between 1 and {numba.config.NUMBA_NUM_THREADS}, not {threads}"
-        )
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
+    if not 1 <= threads <= limit:
+        raise ValueError(f"threads must be between 1 and {limit}, not {threads}")
+    previous = get()
+    set_(threads)
     try:
         yield
     finally:
-        numba.set_num_threads(previous)
+        set_(previous)
+
+
+def thread_count(threads: int | None) -> contextlib.AbstractContextManager[None]:
+    """Run the enclosed numba kernels on ``threads`` threads (None: leave as it is)."""
+    return scoped_threads(threads, numba.config.NUMBA_NUM_THREADS, numba.get_num_threads,
+                          numba.set_num_threads)
 
 
 def _check_counts(**counts: int) -> None:

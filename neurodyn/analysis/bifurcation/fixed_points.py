@@ -22,6 +22,7 @@ import xarray as xr
 from numba import njit, prange
 
 from ...models import Model
+from ...models.vecmath import small_matmul
 from ...provenance import provenance
 from ...sim.batch import thread_count
 from .derivatives import map_derivatives, monodromy, orbit_derivatives
@@ -68,12 +69,7 @@ def orbit_composer(point_derivatives, n: int):
                 orbit[j, :] = y
             point_derivatives(y, p, F, A, FP)
             y[:] = F
-            for i in range(n):
-                for c in range(n):
-                    acc = 0.0
-                    for q in range(n):
-                        acc += A[i, q] * M[q, c]
-                    T[i, c] = acc
+            small_matmul(A, M, T)
             M[:, :] = T
         residual = 0.0
         size = 0.0
