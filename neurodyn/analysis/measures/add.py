@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from ...models import Model, ModelError, get_model
-from ...networks import chialvo_ring_star, chialvo_rulkov_chain, node_rows
+from ...models import Model, ModelError, node_rows
+from ...models.builders import rebuild_candidates
 from ...store import open_dataset, write_dataset
 from .context import Context, Grid, SeriesSource
 from .registry import MEASURES, Measure, Option, positive
@@ -54,10 +53,10 @@ def add_measures(
         Names of registered measures; variables already in the Dataset under the same names are
         replaced.
     model
-        The swept model. Default: rebuilt by the Dataset's ``model`` attribute from the registry
-        (:func:`neurodyn.models.get_model`) or, for the network presets (``chialvo_rulkov_chain``,
-        ``chialvo_ring_star_<n>``), by their builders; the rebuilt model's equations must equal
-        the Dataset's ``equations`` attribute.
+        The swept model. Default: rebuilt by the Dataset's ``model`` attribute from the
+        catalogue or the presets (:func:`neurodyn.models.builders.rebuild_candidates`, e.g.
+        ``chialvo_ring_star_<n>``); the rebuilt model's equations must equal the Dataset's
+        ``equations`` attribute.
     variable
         State variable of the scalar series (0-1 test, entropies); for a network also a node
         variable (``"x"``), meaning its average over nodes. Default: the first state variable,
@@ -173,20 +172,6 @@ def _recorded_equations(ds: xr.Dataset) -> dict[str, str] | None:
     return json.loads(equations) if isinstance(equations, str) else equations
 
 
-def _candidates(name: str) -> Iterator[Model]:
-    """Models that may be called ``name``: the registry's, then the network presets'."""
-    try:
-        yield get_model(name)
-    except ModelError:
-        pass
-    if name == "chialvo_rulkov_chain":
-        for rulkov in ("rulkov2001", "rulkov2002", "rulkov2002_simple"):
-            yield chialvo_rulkov_chain(rulkov=rulkov)
-    ring_star = re.fullmatch(r"chialvo_ring_star_(\d+)", name)
-    if ring_star:
-        yield chialvo_ring_star(int(ring_star.group(1)))
-
-
 def _model_of(ds: xr.Dataset, model: Model | None) -> Model:
     """``model``, checked against the Dataset, or the model rebuilt from its attributes."""
     if model is None:
@@ -194,7 +179,7 @@ def _model_of(ds: xr.Dataset, model: Model | None) -> Model:
         if not name:
             raise ValueError("the Dataset has no 'model' attribute: pass the model")
         recorded = _recorded_equations(ds)
-        for candidate in _candidates(str(name)):
+        for candidate in rebuild_candidates(str(name)):
             equations = dict(zip(candidate.state_names, candidate.equations, strict=True))
             if recorded is None or equations == recorded:
                 model = candidate
