@@ -7,7 +7,7 @@ import os
 
 import torch
 
-from ..sim.batch import scoped_threads
+from ..sim.threads import scoped_threads
 
 __all__ = ["default_chunk_size", "torch_threads"]
 
