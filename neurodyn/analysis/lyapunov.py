@@ -25,6 +25,7 @@ from ..models import Model, compile_model
 from ..models.jit import stable_jit
 from ..models.vecmath import small_matmul
 from ..sim.batch import thread_count
+from ..sim.choice import default_chunk_size
 from ..sim.kernels import BLOCK
 
 __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
@@ -136,7 +137,6 @@ def lyapunov_spectrum(
     ok = np.ones(batch, dtype=np.bool_)
     bound = float(model.bound if bound is None else bound)
     if choice.backend == "torch":
-        from ..backends.runtime import default_chunk_size
         from ..backends.torch_lyapunov import qr_log_r
 
         log_r, ok = qr_log_r(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import Model, compile_model
-from .choice import Backend, resolve_backend
+from .choice import Backend, default_chunk_size, resolve_backend
 from .kernels import Outputs, Schedule, iterate_kernel
 from .schedule import (
     BatchResult,
@@ -50,7 +50,7 @@ def iterate_batch(
     distinct_tol: float = 1e-6,
     bound: float | None = None,
     threads: int | None = None,
-    chunk_size: int = 65536,
+    chunk_size: int | None = None,
     progress: bool = False,
     backend: str = "numba",
     device: str = "auto",
@@ -61,8 +61,9 @@ def iterate_batch(
     For a flow one iteration is one integrator step of length ``dt`` (a parameter).
 
     Runs ``transient`` + ``steps`` iterations per point. The batch is processed in chunks of
-    ``chunk_size`` points (a progress bar counts them when ``progress``); results do not depend
-    on ``chunk_size`` or ``threads``. ``bound`` defaults to ``model.bound``.
+    ``chunk_size`` points (default: :func:`~.choice.default_chunk_size` of the device; a
+    progress bar counts them when ``progress``); results do not depend on ``chunk_size`` or
+    ``threads``. ``bound`` defaults to ``model.bound``.
 
     ``backend``, ``device``, ``dtype``: the numba kernels (float64, CPU) or the generated torch
     code (:mod:`neurodyn.backends`); ``threads`` sets the CPU threads of either.
@@ -82,6 +83,8 @@ def iterate_batch(
         distinct_tol=distinct_tol,
         bound=bound,
     )
+    if chunk_size is None:
+        chunk_size = default_chunk_size(choice.device)
     out = run_in_chunks(model, X, P, schedule, choice, threads, chunk_size, progress)
     return finish_batch(X, out, schedule, choice)
 
