@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ..analysis.measures import MEASURES
 from ..models import Model, ModelError, get_model
 from ..networks import PRESETS, network_preset
 from ..sim import SweepSpecError, parse_axis
@@ -112,6 +113,7 @@ def check_study(
         raise StudyError(f"a study config is a mapping of keys to values, not {type(config)}")
     schema_path = Path(schema) if schema else workflow_root() / "workflows/config/schema.yaml"
     rules = yaml.safe_load(schema_path.read_text())
+    rules["properties"]["measures"]["items"]["enum"] = list(MEASURES)
     config = copy.deepcopy(dict(config))
     errors = sorted(
         jsonschema.Draft202012Validator(rules).iter_errors(config), key=lambda e: list(e.path)
@@ -143,9 +145,9 @@ def check_study(
         raise StudyError(
             f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
         )
-    series_measures = set(config["measures"]) - {"lyapunov"}
-    if series_measures and simulation["keep"] < 2:
-        raise StudyError(f"measures {sorted(series_measures)} need simulation/keep >= 2 states")
+    reading = {name for name in config["measures"] if MEASURES[name].reads_states}
+    if reading and simulation["keep"] < 2:
+        raise StudyError(f"measures {sorted(reading)} need simulation/keep >= 2 states")
     return config
 
 
