@@ -7,10 +7,14 @@ hanging, without a traceback and without writing anything.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import sympy
+import yaml
+from click.testing import CliRunner
 
+from neurodyn.cli import main
 from neurodyn.models import (
     ExpressionError,
     Model,
@@ -20,6 +24,10 @@ from neurodyn.models import (
     parse_expression,
 )
 from neurodyn.models.expressions import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH
+from neurodyn.workflow import StudyError, check_study, load_study
+from neurodyn.workflow.config import MAX_CONFIG_VALUES
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -87,3 +95,95 @@ def test_model_refuses_lookalike_names_and_infinite_derivatives():
     model = Model("m", "map", state, (Parameter("a", 1.0),), ("0**x + x",))
     with pytest.raises(ModelError, match="derivative of equation '0\\*\\*x \\+ x' by 'x'"):
         model.jacobian_expressions  # noqa: B018
+
+
+# ----------------------------------------------------------------------------- configs
+
+TINY = REPO / "workflows" / "config" / "tiny.yaml"
+
+
+def _bomb(levels: int, width: int = 9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("measure_options:\n" + _indent(_bomb(8)), "expands to more than 100000 values"),
+        ("report:\n  points: &p [*p]", "refers to a value that contains it"),
+        (
+            "model_options:\n  m0: &m0 {a: 1, b: 2}\n"
+            + "".join(
+                f"  m{i}: &m{i} {{<<: [*m{i - 1}], x{i}: [{', '.join([f'*m{i - 1}'] * 4)}]}}\n"
+                for i in range(1, 10)
+            ),
+            "expands to more than 100000 values",
+        ),
+        ("measure_options: " + "[" * 200 + "]" * 200, "nested deeper than 32 levels"),
+        ("measure_options: {n_cc: 3}", "measure_options: unknown option 'n_cc'"),
+        ("measure_options: {n_c: 0}", "measure_options/n_c: n_c must be a positive integer"),
+        ("measure_options: {m: two}", "measure_options/m: 'two' is not of the type"),
+        ("measure_options: {variable: q}", "measure_options/variable: 'q' is not a state"),
+        ("report: {orbit_variable: q}", "report/orbit_variable: 'q' is not a state variable"),
+        ("report: {points: [{sigma_1_2: 0.1, sigmaa: 1}]}", "report/points/0: ['sigmaa']"),
+        ("report: {points: [{ic: 3}]}", "report/points/0: ic=3 but simulation/n_initial is 1"),
+        ("study: '..'", "study: '..' does not match"),
+        ("results: r\nstudy: ../x", "study: '../x' does not match"),
+        ("train: {'..': {data: {store: s}, model: {kind: gru}}}", "train: '..' does not match"),
+        ("train: {t: {data: {store: s}, model: {kind: gru, hiden: 3}}}", "gru takes no ['hiden']"),
+        (
+            "train: {t: {data: {store: s}, model: {kind: gru}, checkpoint: /tmp/c.pt}}",
+            "train/t/checkpoint: '/tmp/c.pt' is outside results",
+        ),
+        (
+            "reservoir: {spectral_radius: [1], leak_rate: [0.5], units: [4], "
+            "hyperparameters: {ridgee: 1}}",
+            "reservoir/hyperparameters: unknown ['ridgee']",
+        ),
+    ],
+)
+def test_config_bombs_and_open_sections_are_refused(tmp_path, tail, message):
+    text = "\n".join(
+        line
+        for line in TINY.read_text().splitlines()
+        if not line.startswith(tail.split(":")[0] + ":")
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text + "\n" + tail + "\n")
+    with pytest.raises(StudyError) as caught:
+        load_study(path)
+    assert message in str(caught.value)
+    result = CliRunner().invoke(main, ["sweep", str(path), "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_config_expansion_is_counted_exactly():
+    base = yaml.safe_load(TINY.read_text())
+    # values of the tiny study: the top mapping, each key and value, nested likewise
+    size = 1 + sum(1 + _count(v) for v in base.values())
+    shared = list(range(10))
+    at_limit = {**base, "extra": [shared] * ((MAX_CONFIG_VALUES - size - 2) // 11)}
+    spare = MAX_CONFIG_VALUES - size - 2 - 11 * len(at_limit["extra"])
+    at_limit["extra"] += [0] * spare  # now exactly MAX_CONFIG_VALUES values
+    with pytest.raises(StudyError, match="'extra' was unexpected"):  # the schema, after the count
+        check_study(at_limit)
+    at_limit["extra"].append(0)
+    with pytest.raises(StudyError, match=f"expands to more than {MAX_CONFIG_VALUES} values"):
+        check_study(at_limit)
+
+
+def _count(value) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(1 + _count(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_count(v) for v in value)
+    return 1
