@@ -148,12 +148,15 @@ def sweep_command(
 
 @main.command("info")
 @click.argument("store", type=click.Path(path_type=Path))
-def info_command(store: Path) -> None:
+@click.option("--verify", is_flag=True, help="Also read every chunk (a bad one is an error).")
+def info_command(store: Path, verify: bool) -> None:
     """Summarise a result STORE: dimensions, variables, model, provenance."""
-    from .store import store_info
+    from .store import store_info, verify_store
 
     try:
         click.echo(store_info(store))
+        if verify:
+            click.echo(f"verified: all {verify_store(store)} chunks read")
     except (FileNotFoundError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 

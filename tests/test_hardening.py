@@ -7,10 +7,13 @@ hanging, without a traceback and without writing anything.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy
+import xarray as xr
 import yaml
 from click.testing import CliRunner
 
@@ -24,6 +27,7 @@ from neurodyn.models import (
     parse_expression,
 )
 from neurodyn.models.expressions import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH
+from neurodyn.store import StoreError, merge_stores, open_dataset, verify_store, write_dataset
 from neurodyn.workflow import StudyError, check_study, load_study
 from neurodyn.workflow.config import MAX_CONFIG_VALUES
 
@@ -187,3 +191,53 @@ def _count(value) -> int:
     if isinstance(value, list):
         return 1 + sum(_count(v) for v in value)
     return 1
+
+
+# ----------------------------------------------------------------------------- stores
+
+
+def _store(tmp_path: Path) -> Path:
+    # 'a' is NaN in its whole second block (diverged points): that chunk must be written too
+    a = np.arange(12.0).reshape(4, 3)
+    a[2:] = np.nan
+    ds = xr.Dataset(
+        {"a": (("p", "q"), a), "b": (("p",), np.arange(4.0))},
+        coords={"p": np.arange(4.0), "q": [1, 2, 3]},
+    )
+    return write_dataset(ds, tmp_path / "s.zarr", chunks={"p": 2})
+
+
+def _fault(store: Path, fault: str) -> None:
+    if fault == "missing":
+        (store / "a" / "c" / "1" / "0").unlink()
+    elif fault == "corrupt":
+        (store / "a" / "c" / "1" / "0").write_bytes(b"not zstd")
+    elif fault == "metadata":
+        (store / "zarr.json").write_text('{"zarr_format": 3, "node_type": ')
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("missing", "chunk c/1/0 (block (1, 0)) of variable 'a' is missing"),
+        ("corrupt", "chunk c/1/0 of variable 'a' cannot be read"),
+        ("metadata", "s.zarr/zarr.json is unreadable"),
+    ],
+)
+def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, message):
+    store = _store(tmp_path)
+    # intact: 2 chunks of a, 2 of b, 2 of p, 1 of q, all read, NaN block included
+    assert verify_store(store) == 7
+    np.testing.assert_array_equal(open_dataset(store)["a"].values[2:], np.full((2, 3), np.nan))
+    _fault(store, fault)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        verify_store(store)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        merge_stores([store], tmp_path / "merged.zarr")
+    assert not (tmp_path / "merged.zarr").exists()
+    if fault != "corrupt":  # opening reads no chunk: a corrupt one is found when read
+        with pytest.raises(StoreError, match=re.escape(message)):
+            open_dataset(store)
+    result = CliRunner().invoke(main, ["info", "--verify", str(store)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output

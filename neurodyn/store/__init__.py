@@ -4,9 +4,11 @@
 * :func:`open_dataset` — open a store lazily (no dask needed).
 * :func:`store_info` — a human-readable summary of a store (``neurodyn info STORE``).
 * :func:`merge_stores` — combine the part stores of one sweep by coordinates.
+* :func:`verify_store` — read every chunk; a missing or corrupt one is a :class:`StoreError`.
 """
 
 from neurodyn.store.attrs import AttrsNotStorableError, json_attrs
+from neurodyn.store.integrity import StoreError, verify_store
 from neurodyn.store.merge import combine_parts, merge_stores
 from neurodyn.store.zarrstore import (
     CREATED_KEY,
@@ -22,6 +24,7 @@ __all__ = [
     "CREATED_KEY",
     "PROVENANCE_KEYS",
     "AttrsNotStorableError",
+    "StoreError",
     "auto_chunks",
     "combine_parts",
     "is_store",
@@ -29,5 +32,6 @@ __all__ = [
     "merge_stores",
     "open_dataset",
     "store_info",
+    "verify_store",
     "write_dataset",
 ]
