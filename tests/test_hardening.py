@@ -241,3 +241,104 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     result = CliRunner().invoke(main, ["info", "--verify", str(store)])
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "10", "--keep", "100"], "keep=100 states at stride every=1 need steps >= 100"),
+        (["--steps", "10", "--transient", "5", "--keep", "6"], "keep=6 states at stride every=1"),
+        (["--steps", str(2**63)], f"'--steps': {2**63} is not in the range"),
+        (["--seed", "-1"], "'--seed': -1 is not in the range"),
+        (["--set", "a=1.9", "--set", "a=1.8"], "--set gives a more than once"),
+        (["--set", "a="], "malformed setting 'a='"),
+        (["--set", "a=1e999"], "parameter 'a' of chialvo: inf is outside"),
+        (
+            ["--sweep", "k=0:0.1:1000000000000"],
+            "'k=0:0.1:1000000000000' needs about 7.45e+03 GiB, more than this machine's 16 GiB",
+        ),
+        (
+            ["--sweep", "k=0:0.1:1000000", "--sweep", "a=0:1:1000000"],
+            "a sweep of 1000000000000 grid points x 1 initial states",
+        ),
+        (["--steps", "10000000000", "--keep", "10000000000"], "keeping 10000000000 states needs"),
+        (["--out-file"], "exists and is not a Zarr store"),
+        (["--out-link"], "is a symbolic link"),
+        (["--out-full"], "is a non-empty directory without Zarr metadata"),
+        (["--out-under-file"], "is not a directory"),
+    ],
+)
+def test_cli_values_and_output_paths_are_checked_before_computing(
+    tmp_path, monkeypatch, args, message
+):
+    monkeypatch.setattr("neurodyn.sim.grid.memory_bytes", lambda: 16 * 2**30)
+    (tmp_path / "file").write_text("keep me")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("keep me")
+    (tmp_path / "link").symlink_to(tmp_path / "full")
+    outs = {
+        "--out-file": "file",
+        "--out-link": "link",
+        "--out-full": "full",
+        "--out-under-file": "file/s.zarr",
+    }
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    out = str(tmp_path / outs.get(args[0], "s.zarr"))
+    args = [] if args[0] in outs else args
+    result = CliRunner().invoke(main, ["simulate", "chialvo", *args, "--out", out])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1 and message in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_sweep_refuses_bad_bound_initial_state_and_memory(monkeypatch):
+    import neurodyn.sim.grid as grid
+    from neurodyn.models import get_model
+    from neurodyn.sim import sweep
+    from neurodyn.sim.sweep import sweep_bytes
+
+    model = get_model("logistic")
+    axes = {"r": np.linspace(3.0, 4.0, 5)}
+    for bound in (math.nan, 0.0, -1.0):
+        with pytest.raises(ValueError, match=f"bound must be a positive number.*{bound}"):
+            sweep(model, axes, steps=10, bound=bound)
+    with pytest.raises(ValueError, match="initial state 1 has x = nan; initial states must be"):
+        sweep(model, axes, steps=10, initial=[[0.1], [math.nan]])
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, not -1"):
+        sweep(model, axes, steps=10, seed=-1)
+    with pytest.raises(ModelError, match="bound must be a positive number, not nan"):
+        Model("m", "map", (StateVariable("x"),), (), ("x",), bound=math.nan)
+    # the memory check refuses exactly what its estimate puts over the machine's memory
+    need = sweep_bytes(model, 5, keep=3)
+    assert need == 8 * 5 * (1 + 1 * (2 * 3 + 9) + 64 + 2)
+    monkeypatch.setattr(grid, "memory_bytes", lambda: need - 1)
+    with pytest.raises(ValueError, match="a sweep of 5 grid points x 1 initial states keeping 3"):
+        sweep(model, axes, steps=10, keep=3)
+    monkeypatch.setattr(grid, "memory_bytes", lambda: need)
+    ds = sweep(model, axes, steps=10, keep=3)
+    r, x = 3.0 + 0.25 * np.arange(5), np.full(5, model.initial_state()[0])
+    for _ in range(10):
+        x = r * x * (1 - x)
+    np.testing.assert_array_equal(ds["x_final"].values[:, 0], x)
+
+
+def test_study_refuses_bad_bound_and_oversized_jobs(monkeypatch):
+    monkeypatch.setattr("neurodyn.sim.grid.memory_bytes", lambda: 16 * 2**30)
+    config = yaml.safe_load(TINY.read_text())
+    for bound, message in (
+        (math.nan, "simulation: bound must be a positive number (inf: none), not nan"),
+        (-1.0, "simulation/bound: -1.0 is less than or equal to the minimum of 0"),
+    ):
+        bad = {**config, "simulation": {**config["simulation"], "bound": bound}}
+        with pytest.raises(StudyError, match=re.escape(message)):
+            check_study(bad)
+    huge = {**config, "sweep": {"sigma_1_2": "0:0.5:1000000", "sigma_2_1": "0:0.5:1000000"}}
+    with pytest.raises(
+        StudyError, match="simulation: one sweep job .2000000 runs keeping 500 states. needs about"
+    ):
+        check_study({**huge, "chunk_size": 2})

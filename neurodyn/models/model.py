@@ -103,6 +103,10 @@ class Model:
                 f"model {self.name!r}: unknown integrator {self.integrator!r} "
                 f"(available: {', '.join(TABLEAUS)})"
             )
+        if not (isinstance(self.bound, int | float) and self.bound > 0):
+            raise ModelError(
+                f"model {self.name!r}: bound must be a positive number, not {self.bound!r}"
+            )
         if len(self.equations) != len(self.state):
             raise ModelError(f"model {self.name!r}: one equation per state variable is needed")
         names = [*self.state_names, *self.parameter_names]

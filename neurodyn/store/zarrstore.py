@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_CHUNK_BYTES",
     "PROVENANCE_KEYS",
     "auto_chunks",
+    "check_writable",
     "is_store",
     "open_dataset",
     "store_info",
@@ -187,6 +188,25 @@ def write_dataset(
         if durable:
             _atomic.fsync_tree(tmp)
         _atomic.replace_dir(tmp, path, overwrite=overwrite)
+    return path
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Check, before computing, that :func:`write_dataset` (overwriting) can write ``path``.
+
+    Raises :class:`FileExistsError` for a file, a symbolic link or a non-empty directory that
+    is not a store at ``path``, :class:`NotADirectoryError` when a parent is a file, and
+    :class:`PermissionError` when the folder it goes in cannot be written; all name the path.
+    """
+    path = Path(path).expanduser().absolute()
+    _check_target(path, overwrite=True)
+    folder = path.parent
+    while not os.path.lexists(folder):
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {path}: no write permission in {folder}")
     return path
 
 

@@ -22,6 +22,7 @@ each; chunk ``i`` covers values ``i * chunk_size`` to ``(i + 1) * chunk_size - 1
 from __future__ import annotations
 
 import copy
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -229,6 +230,7 @@ def check_study(
             values = _axis("bifurcation/values", bif["parameter"], bif["values"])
             model.resolve_parameters({**config["fixed"], bif["parameter"]: values})
         _check_sections(config, model, axes)
+        _check_simulation(config, model, axes)
     except ModelError as err:
         raise StudyError(f"study config: {err}") from None
     simulation = config["simulation"]
@@ -284,6 +286,32 @@ def with_defaults(
 def section(config: Mapping[str, Any], *drop: str) -> dict[str, Any]:
     """``config`` without the keys ``drop``: what one job depends on (its Snakemake params)."""
     return {key: value for key, value in config.items() if key not in drop}
+
+
+def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
+    """The schedule's counts and bound as the sweep checks them, and one job's memory."""
+    from ..sim.batch import check_schedule
+    from ..sim.grid import check_memory
+    from ..sim.sweep import sweep_bytes
+
+    simulation = config["simulation"]
+    lengths = [len(values) for values in axes.values()]
+    runs = min(int(config["chunk_size"]), lengths[0]) * math.prod(lengths[1:])
+    runs *= simulation["n_initial"]
+    try:
+        check_schedule(
+            steps=simulation["steps"],
+            transient=simulation.get("transient") or 0,
+            keep=simulation["keep"],
+            every=simulation["every"],
+            bound=simulation.get("bound"),
+        )
+        check_memory(
+            sweep_bytes(model, runs, simulation["keep"]),
+            f"one sweep job ({runs} runs keeping {simulation['keep']} states)",
+        )
+    except ValueError as err:
+        raise StudyError(f"simulation: {err}") from None
 
 
 def _check_sections(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
