@@ -1,7 +1,8 @@
 """The ``neurodyn`` command: list models, run sweeps into Zarr, summarise stores.
 
-Bad input (unknown model or parameter, value out of range, malformed sweep) exits with code 2
-and a message naming the problem; nothing is written at the output path then.
+Bad input (unknown model or parameter, value out of range, malformed sweep, an output path
+that cannot be written, a grid beyond the machine's memory) exits with code 2 and a one-line
+message naming the value given, checked before anything is computed; nothing is written then.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from .backends import BACKENDS, DTYPES
 from .models import ExpressionError, ModelError, get_model, list_models, presets, resolve_model
 from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
+from .sim.schedule import MAX_COUNT
 
 __all__ = ["main"]
 
@@ -49,12 +51,14 @@ def models_command(name: str | None) -> None:
     metavar="NAME=START:STOP:NUM",
     help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
 )
-@click.option("--steps", type=click.IntRange(min=1), default=10000, show_default=True)
-@click.option("--transient", type=click.IntRange(min=0), default=None, help="Default: steps-keep.")
-@click.option("--keep", type=click.IntRange(min=0), default=200, show_default=True)
-@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--initial-conditions", "n_initial", type=click.IntRange(min=1), default=1)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--steps", type=click.IntRange(1, MAX_COUNT), default=10000, show_default=True)
+@click.option(
+    "--transient", type=click.IntRange(0, MAX_COUNT), default=None, help="Default: steps-keep."
+)
+@click.option("--keep", type=click.IntRange(0, MAX_COUNT), default=200, show_default=True)
+@click.option("--every", type=click.IntRange(1, MAX_COUNT), default=1, show_default=True)
+@click.option("--initial-conditions", "n_initial", type=click.IntRange(1, MAX_COUNT), default=1)
+@click.option("--seed", type=click.IntRange(0, MAX_COUNT), default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: all cores.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Zarr store.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
@@ -90,14 +94,19 @@ def simulate_command(
     dtype: str,
 ) -> None:
     """Iterate MODEL over a parameter grid and write the result to a Zarr store."""
-    from .store import write_dataset
+    from .store import check_writable, write_dataset
 
     model = _model(model_name)
     try:
-        fixed = dict(parse_assignment(s) for s in settings)
+        check_writable(out)
+        assignments = [parse_assignment(s) for s in settings]
+        fixed = dict(assignments)
         axes = dict(parse_axis(s) for s in sweeps)
         for name in [*fixed, *axes]:
             model.parameter(name)
+        if len(fixed) != len(settings):
+            twice = sorted({n for n, _ in assignments if [m for m, _ in assignments].count(n) > 1})
+            raise SweepSpecError(f"--set gives {', '.join(twice)} more than once: {settings}")
         if len(axes) != len(sweeps):
             raise SweepSpecError("the same parameter is swept twice")
         ds = sweep(
@@ -116,7 +125,7 @@ def simulate_command(
             device=device,
             dtype=dtype,
         )
-    except (ModelError, ExpressionError, ValueError) as err:
+    except (ModelError, ExpressionError, ValueError, OSError) as err:
         raise click.UsageError(str(err)) from None
     n_diverged = int(ds["diverged"].sum())
     path = write_dataset(ds, out)
@@ -151,12 +160,15 @@ def sweep_command(
 
 @main.command("info")
 @click.argument("store", type=click.Path(path_type=Path))
-def info_command(store: Path) -> None:
+@click.option("--verify", is_flag=True, help="Also read every chunk (a bad one is an error).")
+def info_command(store: Path, verify: bool) -> None:
     """Summarise a result STORE: dimensions, variables, model, provenance."""
-    from .store import store_info
+    from .store import store_info, verify_store
 
     try:
         click.echo(store_info(store))
+        if verify:
+            click.echo(f"verified: all {verify_store(store)} chunks read")
     except (FileNotFoundError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 

@@ -8,16 +8,44 @@ checked against a whitelist before it becomes a sympy expression. ``sympy.sympif
 Grammar: numbers, declared names, ``+ - * / **``, unary minus, parentheses, the functions in
 :data:`FUNCTIONS`, comparisons ``< <= > >=`` and ``where(condition, a, b)`` for piecewise
 definitions, with conditions combined by ``&`` / ``|`` (or ``and`` / ``or``).
+
+Limits (each refused with an :class:`ExpressionError` naming the equation, before sympy sees it):
+
+* :data:`MAX_LENGTH` characters per equation, and only ASCII text: Python's parser folds
+  look-alike letters (NFKC: a full-width ``ａ`` becomes ``a``), so a non-ASCII name could silently
+  alias a declared one;
+* :data:`MAX_DEPTH` levels of nesting (a chain ``a + b - c + ...`` or ``a * b / c`` is one level);
+* a constant exponent of magnitude at most :data:`MAX_EXPONENT`, and a constant power only if its
+  value is a finite float64 (``10**10**10`` is refused without being computed);
+* every constant subexpression must be a finite real float64: ``1/0``, ``log(0)``, ``sqrt(-1)``,
+  ``1e999`` or ``exp(1000)`` are refused.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Iterable
 
 import sympy
 
-__all__ = ["FUNCTIONS", "ExpressionError", "parse_expression", "rename_symbols", "substitute"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "parse_expression",
+    "rename_symbols",
+    "substitute",
+]
+
+#: longest equation text accepted, in characters
+MAX_LENGTH = 100_000
+#: deepest nesting accepted (a flat chain of ``+ -`` or ``* /`` counts as one level)
+MAX_DEPTH = 64
+#: largest magnitude of a constant exponent
+MAX_EXPONENT = 1024
 
 
 class ExpressionError(ValueError):
@@ -38,45 +66,177 @@ FUNCTIONS = {
     "abs": sympy.Abs,
 }
 
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
 _COMPARE = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge}
 _LOGICAL = {ast.BitAnd: sympy.And, ast.BitOr: sympy.Or, ast.And: sympy.And, ast.Or: sympy.Or}
+
+
+def _short(text: str) -> str:
+    """``repr`` of an equation, cut to 200 characters for messages."""
+    return repr(text) if len(text) <= 200 else repr(text[:200]) + f"... ({len(text)} characters)"
+
+
+def _piece(node: ast.AST, text: str) -> str:
+    """The source text of ``node`` within the equation ``text``, for messages."""
+    return _short(ast.get_source_segment(text.strip(), node) or "")
+
+
+def _parse(text: object) -> ast.Expression:
+    """Parse equation text with :mod:`ast` after the length and ASCII checks; bound its nesting."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"an equation must be text, not {_short(text)}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"equation {_short(text)} is longer than {MAX_LENGTH} characters")
+    for position, char in enumerate(text):
+        if not char.isascii():
+            raise ExpressionError(
+                f"non-ASCII character {char!r} (U+{ord(char):04X}) at position {position} in "
+                f"equation {_short(text)}: names and operators must be ASCII"
+            )
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(f"cannot parse equation {_short(text)}: {err.msg}") from None
+    except ValueError as err:  # null bytes, integer literals beyond Python's digit limit
+        raise ExpressionError(f"cannot parse equation {_short(text)}: {err}") from None
+    except (RecursionError, MemoryError):
+        # the parser signals a too deep or too long input by these (its stack, not real memory)
+        raise ExpressionError(
+            f"equation {_short(text)} is nested too deeply (limit {MAX_DEPTH} levels)"
+        ) from None
+    if _depth(tree.body) > MAX_DEPTH:
+        raise ExpressionError(
+            f"equation {_short(text)} is nested too deeply (limit {MAX_DEPTH} levels)"
+        )
+    return tree
+
+
+def _chain_op(node: ast.AST) -> type | None:
+    """The chain a binary node belongs to: ``+ -`` and ``* /`` chains flatten into one level."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add | ast.Sub):
+            return ast.Add
+        if isinstance(node.op, ast.Mult | ast.Div):
+            return ast.Mult
+    return None
+
+
+def _depth(root: ast.AST) -> int:
+    """Nesting depth of an expression tree, computed without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        chain = _chain_op(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                same = chain is not None and _chain_op(child) is chain
+                stack.append((child, depth if same else depth + 1))
+    return deepest
 
 
 def parse_expression(text: str, names: Iterable[str]) -> sympy.Expr:
     """Parse ``text`` into a sympy expression over the declared ``names`` (real symbols).
 
-    Raises :class:`ExpressionError` naming the offending piece for anything outside the grammar.
+    Raises :class:`ExpressionError` naming the offending piece for anything outside the grammar
+    or its limits (see the module docstring).
     """
     symbols = {name: sympy.Symbol(name, real=True) for name in names}
+    tree = _parse(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as err:
-        raise ExpressionError(f"cannot parse equation {text!r}: {err.msg}") from None
-    return _convert(tree.body, symbols, text)
+        return _convert(tree.body, symbols, text)
+    except RecursionError:
+        raise ExpressionError(
+            f"equation {_short(text)} is nested too deeply (limit {MAX_DEPTH} levels)"
+        ) from None
+
+
+#: sympy atoms that are not finite reals (code generation has no float for them)
+NON_FINITE = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
+
+
+def _checked(value, node: ast.AST, text: str):
+    """``value`` if it is not a constant, or a constant that is a finite real float64."""
+    if not isinstance(value, sympy.Expr) or not value.is_number:
+        return value
+    try:
+        number = value.evalf()
+        finite = not number.has(*NON_FINITE) and number.is_real and math.isfinite(float(number))
+    except (TypeError, ValueError, ArithmeticError):
+        finite = False
+    if isinstance(value, sympy.Rational) and finite:
+        finite = max(abs(value.p), value.q) < 2**1024  # printed as p.0 / q.0
+    if not finite:
+        raise ExpressionError(
+            f"{_piece(node, text)} is {value}, not a finite real number, in equation {_short(text)}"
+        )
+    return value
+
+
+def _power(base, exponent, node: ast.AST, text: str):
+    """``base ** exponent``, refusing a constant exponent or constant result beyond the limits
+    before sympy computes it."""
+    if exponent.is_number:
+        if abs(float(exponent)) > MAX_EXPONENT:
+            raise ExpressionError(
+                f"exponent {exponent} in {_piece(node, text)} exceeds the limit "
+                f"of {MAX_EXPONENT} in magnitude in equation {_short(text)}"
+            )
+        if base.is_number:
+            try:
+                finite = math.isfinite(math.pow(float(base), float(exponent)))
+            except (ValueError, ArithmeticError):
+                finite = False
+            if not finite:
+                raise ExpressionError(
+                    f"{_piece(node, text)} is not a finite real number in equation {_short(text)}"
+                )
+    return base**exponent
+
+
+def _chain(node: ast.BinOp, symbols: dict[str, sympy.Symbol], text: str):
+    """A flat chain ``a + b - c`` (or ``a * b / c``) as one sympy Add (Mul), without recursing
+    along the chain."""
+    chain = _chain_op(node)
+    inverse = ast.Sub if chain is ast.Add else ast.Div
+    terms = []
+    while _chain_op(node) is chain:
+        right = _convert(node.right, symbols, text)
+        if isinstance(node.op, inverse):
+            if chain is ast.Mult and right.is_number and right.is_zero:
+                raise ExpressionError(
+                    f"division by zero in {_piece(node, text)} in equation {_short(text)}"
+                )
+            right = -right if chain is ast.Add else 1 / right
+        terms.append(right)
+        node = node.left
+    terms.append(_convert(node, symbols, text))
+    terms.reverse()
+    return sympy.Add(*terms) if chain is ast.Add else sympy.Mul(*terms)
 
 
 def _convert(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):
+    return _checked(_convert_node(node, symbols, text), node, text)
+
+
+def _convert_node(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):  # noqa: C901
     def recurse(child: ast.AST):
         return _convert(child, symbols, text)
 
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         if isinstance(node.value, bool):
-            raise ExpressionError(f"boolean literal in equation {text!r}")
+            raise ExpressionError(f"boolean literal in equation {_short(text)}")
         return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
+    if _chain_op(node) is not None:
+        return _chain(node, symbols, text)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        return _power(recurse(node.left), recurse(node.right), node, text)
     if isinstance(node, ast.Name):
         if node.id not in symbols:
             known = ", ".join(sorted(symbols))
-            raise ExpressionError(f"unknown name {node.id!r} in equation {text!r} (known: {known})")
+            raise ExpressionError(
+                f"unknown name {node.id!r} in equation {_short(text)} (known: {known})"
+            )
         return symbols[node.id]
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](recurse(node.left), recurse(node.right))
     if isinstance(node, ast.BinOp) and type(node.op) in _LOGICAL:
         return _LOGICAL[type(node.op)](recurse(node.left), recurse(node.right))
     if isinstance(node, ast.BoolOp) and type(node.op) in _LOGICAL:
@@ -91,15 +251,17 @@ def _convert(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):
         args = [recurse(a) for a in node.args]
         if name == "where":
             if len(args) != 3:
-                raise ExpressionError(f"where() takes (condition, a, b) in equation {text!r}")
+                raise ExpressionError(f"where() takes (condition, a, b) in equation {_short(text)}")
             return sympy.Piecewise((args[1], args[0]), (args[2], True))
         if name in FUNCTIONS:
             if len(args) != 1:
-                raise ExpressionError(f"{name}() takes one argument in equation {text!r}")
+                raise ExpressionError(f"{name}() takes one argument in equation {_short(text)}")
             return FUNCTIONS[name](args[0])
         allowed = ", ".join(sorted([*FUNCTIONS, "where"]))
-        raise ExpressionError(f"function {name!r} not allowed in equation {text!r} ({allowed})")
-    raise ExpressionError(f"{ast.unparse(node)!r} is not allowed in equation {text!r}")
+        raise ExpressionError(
+            f"function {name!r} not allowed in equation {_short(text)} ({allowed})"
+        )
+    raise ExpressionError(f"{_piece(node, text)} is not allowed in equation {_short(text)}")
 
 
 class _Renamer(ast.NodeTransformer):
@@ -120,10 +282,9 @@ def rename_symbols(text: str, mapping: dict[str, str]) -> str:
     Used to build a network's equations from its nodes' (``x`` of node 3 becomes ``x_3``).
     """
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as err:
-        raise ExpressionError(f"cannot parse equation {text!r}: {err.msg}") from None
-    return ast.unparse(_Renamer(mapping).visit(tree))
+        return ast.unparse(_Renamer(mapping).visit(_parse(text)))
+    except RecursionError:
+        raise ExpressionError(f"equation {_short(text)} is too long to rewrite") from None
 
 
 class _Substituter(ast.NodeTransformer):
@@ -142,9 +303,9 @@ def substitute(text: str, mapping: dict[str, str]) -> str:
     """Return the equation ``text`` with each name in ``mapping`` replaced by an expression
     (equation text, put in parentheses): ``substitute("a*x", {"a": "a + G*y"})`` is
     ``"(a + G * y) * x"``. Used to route a network's coupling into a node's input parameter."""
+    tree = _parse(text)
+    replacements = {k: _parse(f"({v})").body for k, v in mapping.items()}
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-        replacements = {k: ast.parse(f"({v})", mode="eval").body for k, v in mapping.items()}
-    except SyntaxError as err:
-        raise ExpressionError(f"cannot parse equation {text!r}: {err.msg}") from None
-    return ast.unparse(_Substituter(replacements).visit(tree))
+        return ast.unparse(_Substituter(replacements).visit(tree))
+    except RecursionError:
+        raise ExpressionError(f"equation {_short(text)} is too long to rewrite") from None

@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import sympy
 
-from .expressions import ExpressionError, parse_expression
+from .expressions import NON_FINITE, ExpressionError, parse_expression
 
 __all__ = ["Model", "ModelError", "Parameter", "StateVariable"]
 
@@ -103,13 +103,18 @@ class Model:
                 f"model {self.name!r}: unknown integrator {self.integrator!r} "
                 f"(available: {', '.join(TABLEAUS)})"
             )
+        if not (isinstance(self.bound, int | float) and self.bound > 0):
+            raise ModelError(
+                f"model {self.name!r}: bound must be a positive number, not {self.bound!r}"
+            )
         if len(self.equations) != len(self.state):
             raise ModelError(f"model {self.name!r}: one equation per state variable is needed")
         names = [*self.state_names, *self.parameter_names]
         if len(set(names)) != len(names):
             raise ModelError(f"model {self.name!r}: state and parameter names must be unique")
         for name in names:
-            if not name.isidentifier() or name in ("where", "exp", "log", "sqrt", "abs"):
+            usable = name.isascii() and name.isidentifier()
+            if not usable or name in ("where", "exp", "log", "sqrt", "abs"):
                 raise ModelError(f"model {self.name!r}: {name!r} is not a usable name")
         try:
             self.expressions  # noqa: B018 - parse now so a bad definition fails at construction
@@ -173,7 +178,14 @@ class Model:
     def jacobian_expressions(self) -> sympy.Matrix:
         """Analytic Jacobian ``J[r, c] = d equations[r] / d state[c]`` by sympy differentiation."""
         state = [self.symbols[n] for n in self.state_names]
-        return sympy.Matrix(self.expressions).jacobian(state)
+        jacobian = sympy.Matrix(self.expressions).jacobian(state)
+        for (r, c), entry in np.ndenumerate(np.array(jacobian, dtype=object)):
+            if entry.has(*NON_FINITE):
+                raise ModelError(
+                    f"model {self.name!r}: the derivative of equation {self.equations[r]!r} by "
+                    f"{self.state_names[c]!r} is {entry}, not finite"
+                )
+        return jacobian
 
     def describe(self) -> str:
         """A plain-text description: equations, parameters with ranges and units, source."""

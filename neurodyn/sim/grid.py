@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 
 import numpy as np
 
 from ..models import Model, ModelError
 
-__all__ = ["SweepSpecError", "grid_batch", "parse_assignment", "parse_axis"]
+__all__ = [
+    "SweepSpecError",
+    "check_memory",
+    "grid_batch",
+    "memory_bytes",
+    "parse_assignment",
+    "parse_axis",
+]
 
 
 class SweepSpecError(ValueError):
     """A malformed ``name=value`` or ``name=start:stop:num`` specification."""
+
+
+def memory_bytes() -> int:
+    """This machine's physical memory in bytes (the bound of :func:`check_memory`)."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Raise :class:`SweepSpecError` when ``what`` needs about ``nbytes`` bytes, more than the
+    machine's physical memory: refused before anything is allocated."""
+    available = memory_bytes()
+    if nbytes > available:
+        raise SweepSpecError(
+            f"{what} needs about {nbytes / 2**30:.3g} GiB, more than this machine's "
+            f"{available / 2**30:.3g} GiB of memory"
+        )
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -44,6 +68,7 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
         start, stop, num = float(range_match[1]), float(range_match[2]), int(range_match[3])
         if num < 1:
             raise SweepSpecError(f"sweep {text!r}: the number of values must be at least 1")
+        check_memory(8 * num, f"sweep {text!r}")
         return name, np.linspace(start, stop, num)
     items = body.replace(" ", "").split(",")
     if all(re.fullmatch(_NUMBER, item) for item in items):

@@ -27,8 +27,10 @@ from .kernels import Outputs, Schedule
 
 __all__ = [
     "BUILTIN_RUNNER_MODULES",
+    "MAX_COUNT",
     "BatchResult",
     "Runner",
+    "check_schedule",
     "empty_outputs",
     "finish_batch",
     "kept_slot",
@@ -64,10 +66,32 @@ class BatchResult:
     backend: Backend = Backend("numba", "cpu", "float64")
 
 
+#: largest iteration count or stride the kernels take (their counters are int64)
+MAX_COUNT = int(np.iinfo(np.int64).max)
+
+
 def _check_counts(**counts: int) -> None:
     for name, value in counts.items():
-        if int(value) != value or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+        integral = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        if not integral or not 0 <= value <= MAX_COUNT:
+            raise ValueError(
+                f"{name} must be an integer between 0 and {MAX_COUNT}, not {value!r}"
+            )
+
+
+def check_schedule(
+    *, steps: int, transient: int, keep: int, every: int, bound: float | None
+) -> None:
+    """Raise ValueError naming the value for counts that are not integers in ``[0, MAX_COUNT]``
+    (``every`` at least 1, ``transient + steps`` within ``MAX_COUNT``) and for a ``bound`` that
+    is not a positive number (NaN, zero or negative would flag every point as diverged)."""
+    _check_counts(steps=steps, transient=transient, keep=keep, every=every)
+    if every < 1:
+        raise ValueError(f"every must be a positive integer, not {every!r}")
+    if transient + steps > MAX_COUNT:
+        raise ValueError(f"transient + steps = {transient + steps} exceeds {MAX_COUNT}")
+    if bound is not None and not (isinstance(bound, int | float | np.number) and bound > 0):
+        raise ValueError(f"bound must be a positive number (inf: none), not {bound!r}")
 
 
 def prepare_batch(
@@ -87,11 +111,13 @@ def prepare_batch(
 ) -> tuple[np.ndarray, np.ndarray, Schedule]:
     """Checked float64 copies of ``initial`` and ``parameters`` and the :class:`Schedule` of a
     batch run (the arguments as in :func:`~.batch.iterate_batch`)."""
-    _check_counts(steps=steps, transient=transient, keep=keep, distinct_window=distinct_window)
-    if every < 1:
-        raise ValueError(f"every must be a positive integer, not {every!r}")
+    check_schedule(steps=steps, transient=transient, keep=keep, every=every, bound=bound)
+    _check_counts(distinct_window=distinct_window)
     if keep > steps // every + (1 if steps % every else 0) and keep > 0:
-        raise ValueError(f"keep={keep} states at stride every={every} need more than {steps} steps")
+        raise ValueError(
+            f"keep={keep} states at stride every={every} do not fit in the {steps} iterations "
+            f"after transient={transient}"
+        )
     if distinct_window > steps:
         raise ValueError(f"distinct_window={distinct_window} is longer than steps={steps}")
     if not 0 <= distinct_variable < model.n_state:

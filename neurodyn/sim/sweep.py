@@ -10,9 +10,10 @@ import xarray as xr
 from ..models import Model
 from ..provenance import provenance
 from .batch import iterate_batch
-from .grid import grid_batch
+from .grid import check_memory, grid_batch
+from .schedule import check_schedule
 
-__all__ = ["initial_states", "sweep"]
+__all__ = ["initial_states", "sweep", "sweep_bytes"]
 
 
 def initial_states(
@@ -26,10 +27,17 @@ def initial_states(
     """
     if initial is not None:
         states = np.atleast_2d(np.asarray(initial, dtype=np.float64))
-        if states.shape[1] != model.n_state or not np.all(np.isfinite(states)):
+        if states.ndim != 2 or states.shape[1] != model.n_state:
             raise ValueError(
-                f"initial states must be finite with {model.n_state} columns "
+                f"initial states need {model.n_state} columns "
                 f"({', '.join(model.state_names)}), got shape {states.shape}"
+            )
+        bad = np.argwhere(~np.isfinite(states))
+        if bad.size:
+            row, column = bad[0]
+            raise ValueError(
+                f"initial state {row} has {model.state_names[column]} = {states[row, column]}; "
+                "initial states must be finite"
             )
         return states
     if n_initial < 1:
@@ -83,7 +91,15 @@ def sweep(
     are stored as float64 and flagged by ``dtype`` and ``precision``).
     """
     fixed = dict(fixed or {})
+    check_schedule(steps=steps, transient=transient or 0, keep=keep, every=every, bound=bound)
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
     if transient is None:
+        if keep * every > steps:
+            raise ValueError(
+                f"keep={keep} states at stride every={every} need steps >= {keep * every}, "
+                f"not steps={steps}"
+            )
         transient = steps - keep * every if keep else steps // 2
     if not 0 <= transient <= steps:
         raise ValueError(f"transient={transient} must lie between 0 and steps={steps}")
@@ -93,6 +109,11 @@ def sweep(
     ics = initial_states(model, n_initial, seed, initial)
     n_ic = ics.shape[0]
     axes = {name: np.asarray(values, dtype=np.float64) for name, values in axes.items()}
+    n_points = int(np.prod([len(v) for v in axes.values()], dtype=object))
+    check_memory(
+        sweep_bytes(model, n_points * n_ic, keep, max_distinct),
+        f"a sweep of {n_points} grid points x {n_ic} initial states keeping {keep} states",
+    )
     P = grid_batch(model, axes, fixed, n_ic)
     n_points = P.shape[1] // n_ic
     X = np.tile(ics.T, (1, n_points))
@@ -173,6 +194,14 @@ def sweep(
         **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def sweep_bytes(model: Model, runs: int, keep: int, max_distinct: int = 64) -> int:
+    """About the memory a sweep of ``runs`` (grid points x initial states) needs, in bytes:
+    parameters, states, statistics, distinct values and kept states as float64, the kept states
+    and statistics once more while the Dataset is built."""
+    per_run = len(model.parameters) + model.n_state * (2 * keep + 9) + max_distinct + 2
+    return 8 * runs * per_run
 
 
 def _parameter_attrs(model: Model, name: str) -> dict[str, object]:

@@ -4,14 +4,17 @@
 * :func:`open_dataset` — open a store lazily (no dask needed).
 * :func:`store_info` — a human-readable summary of a store (``neurodyn info STORE``).
 * :func:`merge_stores` — combine the part stores of one sweep by coordinates.
+* :func:`verify_store` — read every chunk; a missing or corrupt one is a :class:`StoreError`.
 """
 
 from neurodyn.store.attrs import AttrsNotStorableError, json_attrs
+from neurodyn.store.integrity import StoreError, verify_store
 from neurodyn.store.merge import combine_parts, merge_stores
 from neurodyn.store.zarrstore import (
     CREATED_KEY,
     PROVENANCE_KEYS,
     auto_chunks,
+    check_writable,
     is_store,
     open_dataset,
     store_info,
@@ -22,12 +25,15 @@ __all__ = [
     "CREATED_KEY",
     "PROVENANCE_KEYS",
     "AttrsNotStorableError",
+    "StoreError",
     "auto_chunks",
+    "check_writable",
     "combine_parts",
     "is_store",
     "json_attrs",
     "merge_stores",
     "open_dataset",
     "store_info",
+    "verify_store",
     "write_dataset",
 ]

@@ -24,6 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from neurodyn.store.attrs import json_attrs
+from neurodyn.store.integrity import StoreError, verify_store
 from neurodyn.store.zarrstore import CREATED_KEY, PROVENANCE_KEYS, open_dataset, write_dataset
 
 __all__ = ["combine_parts", "merge_stores"]
@@ -59,9 +60,18 @@ def merge_stores(
     parts = [open_dataset(p) for p in paths]
     labels = [str(p) for p in paths]
     attrs = _merged_attrs(parts, labels, set(ignore_attrs), allow_mixed_provenance)
-    merged = combine_parts([p.load() for p in parts], labels)
+    merged = combine_parts([_load(p, path) for p, path in zip(parts, paths, strict=True)], labels)
     merged.attrs = attrs
     return write_dataset(merged, out, overwrite=overwrite)
+
+
+def _load(part: xr.Dataset, path: Path) -> xr.Dataset:
+    """The part's values in memory; a chunk that cannot be read is named with its variable."""
+    try:
+        return part.load()
+    except Exception as err:  # noqa: BLE001 - locate it, or name the part and the reader's error
+        verify_store(path)
+        raise StoreError(f"merge_stores: cannot read {path}: {type(err).__name__}: {err}") from None
 
 
 def _merged_attrs(

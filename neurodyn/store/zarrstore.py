@@ -31,12 +31,14 @@ import xarray as xr
 from neurodyn.provenance import provenance
 from neurodyn.store import _atomic
 from neurodyn.store.attrs import json_attrs
+from neurodyn.store.integrity import StoreError, check_chunks, metadata_error
 
 __all__ = [
     "CREATED_KEY",
     "DEFAULT_CHUNK_BYTES",
     "PROVENANCE_KEYS",
     "auto_chunks",
+    "check_writable",
     "is_store",
     "open_dataset",
     "store_info",
@@ -180,10 +182,31 @@ def write_dataset(
     _check_target(path, overwrite)  # a restored store may have appeared
     with _atomic.locked_temp_dir(path) as tmp:
         with _quiet_zarr():
-            prepared.to_zarr(tmp, mode="w-", zarr_format=3, consolidated=True)
+            prepared.to_zarr(
+                tmp, mode="w-", zarr_format=3, consolidated=True, write_empty_chunks=True
+            )
         if durable:
             _atomic.fsync_tree(tmp)
         _atomic.replace_dir(tmp, path, overwrite=overwrite)
+    return path
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Check, before computing, that :func:`write_dataset` (overwriting) can write ``path``.
+
+    Raises :class:`FileExistsError` for a file, a symbolic link or a non-empty directory that
+    is not a store at ``path``, :class:`NotADirectoryError` when a parent is a file, and
+    :class:`PermissionError` when the folder it goes in cannot be written; all name the path.
+    """
+    path = Path(path).expanduser().absolute()
+    _check_target(path, overwrite=True)
+    folder = path.parent
+    while not os.path.lexists(folder):
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"cannot write {path}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {path}: no write permission in {folder}")
     return path
 
 
@@ -227,18 +250,32 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
     the store may be replaced by a new write while you hold the Dataset.
 
     Raises :class:`FileNotFoundError` if ``path`` does not exist and :class:`ValueError` if it is
-    not a Zarr store, both naming the path.
+    not a Zarr store, both naming the path; :class:`~neurodyn.store.integrity.StoreError` (a
+    ValueError) naming the file for unreadable metadata, and naming the variable and chunk for
+    a chunk file that is missing (:func:`~neurodyn.store.integrity.check_chunks`), which zarr
+    would otherwise read as NaN.
     """
     path = Path(path).expanduser()
     _require_store(path)
     with _quiet_zarr():
         try:
-            return xr.open_zarr(path, chunks=None, consolidated=True)
-        except (ValueError, KeyError) as exc:
-            if "onsolidated" not in str(exc):
-                raise
-        # A store written without consolidated metadata (not by neurodyn): slower, still fine.
-        return xr.open_zarr(path, chunks=None, consolidated=False)
+            ds = _open_zarr(path)
+            check_chunks(path)
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the reader raises names the store
+            raise metadata_error(path, exc) from None
+    return ds
+
+
+def _open_zarr(path: Path) -> xr.Dataset:
+    try:
+        return xr.open_zarr(path, chunks=None, consolidated=True)
+    except (ValueError, KeyError) as exc:
+        if "onsolidated" not in str(exc):
+            raise
+    # A store written without consolidated metadata (not by neurodyn): slower, still fine.
+    return xr.open_zarr(path, chunks=None, consolidated=False)
 
 
 # --------------------------------------------------------------------------- store_info

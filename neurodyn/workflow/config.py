@@ -7,6 +7,14 @@ its structure against the JSON schema (unknown keys, wrong types), then its cont
 model (unknown model or parameter, values outside their range, malformed grids). Errors are
 :class:`StudyError` naming the offending key.
 
+Bounds: a config file is at most :data:`MAX_CONFIG_BYTES`; it may expand to at most
+:data:`MAX_CONFIG_VALUES` values (mappings, lists and scalars, a YAML alias or merge counted at
+every use, so an alias bomb is refused while loading, before anything walks it) nested at most
+:data:`MAX_CONFIG_DEPTH` deep. The open sections (``measure_options``, ``model_options``,
+``report``, ``reservoir.hyperparameters``, ``train``) hold scalars only and their keys are checked
+against the measures, the preset builders, the model and the sweep before any job runs; result
+paths (``study``, ``train`` names and checkpoints) stay inside ``results``.
+
 Chunks: the sweep is split along its first swept parameter into jobs of ``chunk_size`` values
 each; chunk ``i`` covers values ``i * chunk_size`` to ``(i + 1) * chunk_size - 1``.
 """
@@ -14,8 +22,9 @@ each; chunk ``i`` covers values ``i * chunk_size`` to ``(i + 1) * chunk_size - 1
 from __future__ import annotations
 
 import copy
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +36,14 @@ from ..models import Model, ModelError, resolve_model
 from ..sim import SweepSpecError, parse_axis
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_CONFIG_DEPTH",
+    "MAX_CONFIG_VALUES",
     "StudyError",
     "check_study",
     "chunk_axes",
     "load_study",
+    "read_yaml",
     "n_chunks",
     "resolve_model",
     "section",
@@ -40,8 +53,93 @@ __all__ = [
 ]
 
 
+#: largest config file read, in bytes
+MAX_CONFIG_BYTES = 1 << 20
+#: most values a config may expand to (each use of a YAML alias counts its whole value)
+MAX_CONFIG_VALUES = 100_000
+#: deepest nesting of mappings and lists in a config
+MAX_CONFIG_DEPTH = 32
+
+
 class StudyError(ValueError):
     """A study config that cannot run: the message names the key and what is wrong."""
+
+
+def _expanded_size(root: Any, children: Callable[[Any], list | None], where: str) -> int:
+    """Values ``root`` expands to when every shared (aliased) value is counted at each use.
+
+    Computed without recursion, once per distinct container, so a bomb costs its size in
+    memory, not its expansion; :class:`StudyError` beyond the limits or for a value that
+    contains itself.
+    """
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+    stack = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        kids = children(node)
+        if kids is None:
+            continue
+        key = id(node)
+        if done:
+            pending.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(kid), 1) for kid in kids)
+            if sizes[key] > MAX_CONFIG_VALUES:
+                raise StudyError(
+                    f"{where} expands to more than {MAX_CONFIG_VALUES} values (YAML aliases "
+                    "count at every use)"
+                )
+        elif key in pending:
+            raise StudyError(f"{where}: a YAML alias refers to a value that contains it")
+        elif key not in sizes:
+            if depth > MAX_CONFIG_DEPTH:
+                raise StudyError(f"{where} is nested deeper than {MAX_CONFIG_DEPTH} levels")
+            pending.add(key)
+            stack.append((node, depth, True))
+            stack.extend((kid, depth + 1, False) for kid in kids)
+    return sizes.get(id(root), 1)
+
+
+def _value_children(value: Any) -> list | None:
+    if isinstance(value, Mapping):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        return list(value)
+    return None
+
+
+def _node_children(node: yaml.Node) -> list | None:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return None
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """Read a YAML file within the bounds above: its size, then its expansion counted on the
+    composed nodes before any Python value is built."""
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(f"no study config at {path}")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise StudyError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_size(node, _node_children, str(path))
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as err:
+        raise StudyError(f"{path} is not valid YAML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise StudyError(f"{path} is not UTF-8 text: {err}") from None
+    except RecursionError:
+        raise StudyError(f"{path} is nested deeper than {MAX_CONFIG_DEPTH} levels") from None
 
 
 def workflow_root() -> Path:
@@ -77,14 +175,7 @@ def _fill_defaults(instance: Any, schema: Mapping[str, Any]) -> None:
 
 def load_study(path: str | os.PathLike[str], schema: str | os.PathLike[str] | None = None):
     """Read a study config from YAML and :func:`check_study` it."""
-    path = Path(path)
-    if not path.is_file():
-        raise StudyError(f"no study config at {path}")
-    try:
-        config = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise StudyError(f"{path} is not valid YAML: {err}") from None
-    return check_study(config, schema)
+    return check_study(read_yaml(path), schema)
 
 
 def check_study(
@@ -98,6 +189,7 @@ def check_study(
 
     if not isinstance(config, Mapping):
         raise StudyError(f"a study config is a mapping of keys to values, not {type(config)}")
+    _expanded_size(config, _value_children, "study config")
     schema_path = Path(schema) if schema else workflow_root() / "workflows/config/schema.yaml"
     rules = yaml.safe_load(schema_path.read_text())
     rules["properties"]["measures"]["items"]["enum"] = list(MEASURES)
@@ -124,6 +216,8 @@ def check_study(
                 raise StudyError(f"bifurcation: orbit diagrams need a map, {model.name} is a flow")
             values = _axis("bifurcation/values", bif["parameter"], bif["values"])
             model.resolve_parameters({**config["fixed"], bif["parameter"]: values})
+        _check_sections(config, model, axes)
+        _check_simulation(config, model, axes)
     except ModelError as err:
         raise StudyError(f"study config: {err}") from None
     simulation = config["simulation"]
@@ -173,9 +267,139 @@ def with_defaults(
     """
     if "study" in config:
         return dict(config)
-    return {**yaml.safe_load(Path(default).read_text()), **config}
+    return {**read_yaml(default), **config}
 
 
 def section(config: Mapping[str, Any], *drop: str) -> dict[str, Any]:
     """``config`` without the keys ``drop``: what one job depends on (its Snakemake params)."""
     return {key: value for key, value in config.items() if key not in drop}
+
+
+def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
+    """The schedule's counts and bound as the sweep checks them, and one job's memory."""
+    from ..sim.grid import check_memory
+    from ..sim.schedule import check_schedule
+    from ..sim.sweep import sweep_bytes
+
+    simulation = config["simulation"]
+    lengths = [len(values) for values in axes.values()]
+    runs = min(int(config["chunk_size"]), lengths[0]) * math.prod(lengths[1:])
+    runs *= simulation["n_initial"]
+    try:
+        check_schedule(
+            steps=simulation["steps"],
+            transient=simulation.get("transient") or 0,
+            keep=simulation["keep"],
+            every=simulation["every"],
+            bound=simulation.get("bound"),
+        )
+        check_memory(
+            sweep_bytes(model, runs, simulation["keep"]),
+            f"one sweep job ({runs} runs keeping {simulation['keep']} states)",
+        )
+    except ValueError as err:
+        raise StudyError(f"simulation: {err}") from None
+
+
+def _check_sections(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
+    """Check the keys of the open sections against what reads them, before any job runs."""
+    options = config["measure_options"]
+    _check_measure_options(options)
+    for key in ("variable", "node_variable"):
+        name = options.get(key)
+        nodes = any(s.startswith(f"{name}_") for s in model.state_names)
+        if name is not None and name not in model.state_names and not nodes:
+            raise StudyError(
+                f"measure_options/{key}: {name!r} is not a state variable of {model.name} "
+                f"({', '.join(model.state_names)})"
+            )
+    report = config["report"]
+    variable = report.get("orbit_variable")
+    if variable is not None and variable not in model.state_names:
+        raise StudyError(
+            f"report/orbit_variable: {variable!r} is not a state variable of {model.name} "
+            f"({', '.join(model.state_names)})"
+        )
+    for k, point in enumerate(report.get("points", [])):
+        unknown = sorted(set(point) - set(axes) - {"label", "ic"})
+        if unknown:
+            raise StudyError(
+                f"report/points/{k}: {unknown} are not swept parameters ({', '.join(axes)})"
+            )
+        if point.get("ic", 0) >= config["simulation"]["n_initial"]:
+            raise StudyError(
+                f"report/points/{k}: ic={point['ic']} but simulation/n_initial is "
+                f"{config['simulation']['n_initial']}"
+            )
+    _check_reservoir(config.get("reservoir"))
+    for name, settings in config.get("train", {}).items():
+        _check_train(f"train/{name}", settings, config["results"])
+
+
+def _check_measure_options(options: Mapping[str, Any]) -> None:
+    """Each option a registered measure (or every series measure) declares, of the type of its
+    default and passing the option's own check; ``variable``, ``node_variable`` and ``steps``
+    are :func:`~neurodyn.analysis.add_measures`'s own keywords."""
+    from ..analysis.measures import COMMON_OPTIONS, MEASURES
+    from ..analysis.measures.registry import positive
+
+    known = {o.name: o for m in MEASURES.values() for o in m.options}
+    known.update({o.name: o for o in COMMON_OPTIONS})
+    own = {"variable": str, "node_variable": str, "steps": int}
+    for name, value in options.items():
+        if name not in known and name not in own:
+            names = ", ".join(sorted([*known, *own]))
+            raise StudyError(f"measure_options: unknown option {name!r} (known: {names})")
+        default = known[name].default if name in known else own[name]()
+        kind = (int, float) if isinstance(default, float) else type(default)
+        if default is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            raise StudyError(
+                f"measure_options/{name}: {value!r} is not of the type of its default {default!r}"
+            )
+        check = positive if name == "steps" else known.get(name) and known[name].check
+        try:
+            if check:
+                check(name, value)
+        except ValueError as err:
+            raise StudyError(f"measure_options/{name}: {err}") from None
+
+
+def _check_reservoir(settings: Mapping[str, Any] | None) -> None:
+    if not settings or not settings.get("hyperparameters"):
+        return
+    import dataclasses
+
+    from ..reservoir import ESNConfig
+
+    known = {f.name for f in dataclasses.fields(ESNConfig)}
+    known -= {"spectral_radius", "leak_rate", "units", "seed"}
+    unknown = sorted(set(settings["hyperparameters"]) - known)
+    if unknown:
+        raise StudyError(
+            f"reservoir/hyperparameters: unknown {unknown} (known: {', '.join(sorted(known))})"
+        )
+
+
+def _check_train(where: str, settings: Mapping[str, Any], results: str) -> None:
+    import inspect
+
+    from ..learn.registry import MODELS
+    from ..learn.training import TrainingConfig
+
+    if not ("store" in settings["data"]) ^ ("array" in settings["data"]):
+        raise StudyError(f"{where}/data: give one of 'store' (a Zarr store) or 'array' (.npy)")
+    kind = settings["model"]["kind"]
+    if kind not in MODELS:
+        raise StudyError(f"{where}/model/kind: {kind!r} is not one of {sorted(MODELS)}")
+    known = set(inspect.signature(MODELS[kind]).parameters)
+    unknown = sorted(set(settings["model"]) - known - {"kind"})
+    if unknown:
+        raise StudyError(f"{where}/model: {kind} takes no {unknown} (known: {sorted(known)})")
+    try:
+        TrainingConfig.from_dict(settings.get("training", {}))
+    except (TypeError, ValueError) as err:
+        raise StudyError(f"{where}/training: {err}") from None
+    checkpoint = settings.get("checkpoint")
+    root = Path(os.path.abspath(results))
+    if checkpoint is not None and root not in Path(os.path.abspath(checkpoint)).parents:
+        raise StudyError(f"{where}/checkpoint: {checkpoint!r} is outside results {results!r}")

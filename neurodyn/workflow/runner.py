@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import load_study, workflow_root
+from .config import StudyError, load_study, workflow_root
 
 __all__ = ["PROFILES", "snakemake_command", "run_study"]
 
@@ -48,6 +48,16 @@ def snakemake_command(
     return [*command, *extra]
 
 
+def _check_results(folder: Path) -> None:
+    if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+        raise StudyError(f"results folder {folder} is a file or a link; refusing to write there")
+    existing = folder
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise StudyError(f"results folder {folder} cannot be created or written in {existing}")
+
+
 def run_study(
     config_path: str | os.PathLike[str],
     *,
@@ -59,9 +69,12 @@ def run_study(
 ) -> int:
     """Check the study config, then run it with Snakemake in ``cwd``; returns the exit code.
 
-    Raises :class:`~.config.StudyError` for a config that cannot run, before anything starts.
+    Raises :class:`~.config.StudyError` for a config that cannot run, or results that cannot
+    be written (``<results>/<study>`` a file or a link, or in a folder without write
+    permission), before anything starts.
     """
-    load_study(config_path)
+    config = load_study(config_path)
+    _check_results(Path(cwd or ".") / config["results"] / config["study"])
     command = snakemake_command(
         config_path, cores=cores, profile=profile, dry_run=dry_run, extra=extra
     )
