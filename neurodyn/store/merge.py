@@ -20,8 +20,9 @@ same placement in memory for Datasets already loaded.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from neurodyn.store.attrs import json_attrs
 from neurodyn.store.zarrstore import (
     CREATED_KEY,
     PROVENANCE_KEYS,
+    _quiet_zarr,
     auto_chunks,
     open_dataset,
     store_writer,
@@ -71,9 +73,10 @@ def merge_stores(
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("merge_stores: no part stores given")
-    parts = [open_dataset(p) for p in paths]
+    parts = _OpenedInTurn(paths)
     labels = [str(p) for p in paths]
-    attrs = _merged_attrs(parts, labels, set(ignore_attrs), allow_mixed_provenance)
+    attrs = [dict(part.attrs) for part in parts]
+    attrs = _merged_attrs(attrs, labels, set(ignore_attrs), allow_mixed_provenance)
     split = _layout(parts, labels)
     template = parts[0].isel({d: slice(0, 1) for d in split}).load()
     template.attrs = attrs
@@ -84,8 +87,11 @@ def merge_stores(
             for name, var in parts[0].variables.items()
         }
     )
+    # chunks along split dimensions as long as the first part's block: parts cut on a regular
+    # grid (as the workflow cuts them) then fill whole chunks, never rewriting one
+    aligned = {d: parts[0].sizes[d] for d in split}
     with store_writer(out, overwrite=overwrite) as tmp:
-        write_into(template, tmp, chunks=auto_chunks(full))
+        write_into(template, tmp, chunks=auto_chunks(full, aligned))
         group = zarr.open_group(tmp, mode="r+", use_consolidated=False)
         for name in parts[0].variables:
             dims = parts[0].variables[name].dims
@@ -93,26 +99,28 @@ def merge_stores(
                 group[str(name)].resize(tuple(shape[d] for d in dims))
         for dim, index in split.items():
             group[str(dim)][...] = np.asarray(index)
-        sources = [zarr.open_group(str(p), mode="r") for p in paths]
+        source = functools.lru_cache(maxsize=1)(lambda n: zarr.open_group(paths[n], mode="r"))
         _place_all(
             parts,
             labels,
             split,
-            read=lambda number, name: np.asarray(sources[number][str(name)][...]),
+            read=lambda number, name: np.asarray(source(number)[str(name)][...]),
             target=_ZarrTarget(group),
         )
-        zarr.consolidate_metadata(tmp)
+        with _quiet_zarr():
+            zarr.consolidate_metadata(tmp)
     return Path(out).expanduser().absolute()
 
 
 def _merged_attrs(
-    parts: Sequence[xr.Dataset], labels: Sequence[str], ignore: set[str], allow_mixed: bool
+    parts: Sequence[Mapping[str, Any]], labels: Sequence[str], ignore: set[str], allow_mixed: bool
 ) -> dict[str, Any]:
-    ref = json_attrs(parts[0].attrs)
+    """The merged store's attributes from the parts' attributes (see :func:`merge_stores`)."""
+    ref = json_attrs(parts[0])
     skip = set(PROVENANCE_KEYS)
     common = {k: v for k, v in ref.items() if k not in skip}
     for part, label in zip(parts[1:], labels[1:], strict=True):
-        other = json_attrs(part.attrs)
+        other = json_attrs(part)
         keys = (set(common) | set(other)) - skip
         for key in sorted(keys):
             mine, theirs = common.get(key, _MISSING), other.get(key, _MISSING)
@@ -127,7 +135,7 @@ def _merged_attrs(
                 "(pass ignore_attrs=[...] to drop attributes that may differ)"
             )
     for key in _RUN_PROVENANCE:
-        values = [json_attrs(p.attrs).get(key) for p in parts]
+        values = [json_attrs(p).get(key) for p in parts]
         distinct = [v for i, v in enumerate(values) if v not in values[:i]]
         if len(distinct) == 1:
             if distinct[0] is not None:
@@ -146,9 +154,9 @@ def _merged_attrs(
     common["merged_from"] = [
         {
             "path": label,
-            "git_revision": part.attrs.get("git_revision"),
-            CREATED_KEY: part.attrs.get(CREATED_KEY),
-            **({"package_versions": part.attrs.get("package_versions")} if allow_mixed else {}),
+            "git_revision": part.get("git_revision"),
+            CREATED_KEY: part.get(CREATED_KEY),
+            **({"package_versions": part.get("package_versions")} if allow_mixed else {}),
         }
         for part, label in zip(parts, labels, strict=True)
     ]
@@ -264,38 +272,44 @@ def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.
     """Check that the parts fit together; return the split dimensions and their union labels.
 
     Reads coordinates, metadata and the (small) variables without a split dimension, never the
-    placed variables, so it works on lazily opened stores.
+    placed variables, and looks at each part twice, one part at a time, so that it works on
+    lazily opened stores (:class:`_OpenedInTurn`).
     """
     first = parts[0]
-    names = set(first.variables)
-    for part, label in zip(parts[1:], labels[1:], strict=True):
+    names, dims = set(first.variables), list(first.dims)
+    sizes: dict[Any, list[int]] = {dim: [] for dim in dims}
+    indexes: dict[Any, list[pd.Index | None]] = {dim: [] for dim in dims}
+    for part, label in zip(parts, labels, strict=True):
         if set(part.variables) != names:
             extra, missing = set(part.variables) - names, names - set(part.variables)
             raise ValueError(
                 f"merge_stores: {label} has different variables than {labels[0]}"
                 f" (extra: {sorted(map(str, extra))}, missing: {sorted(map(str, missing))})"
             )
-    dims = list(first.dims)
-    for part, label in zip(parts[1:], labels[1:], strict=True):
         if set(part.dims) != set(dims):
             raise ValueError(
                 f"merge_stores: {label} has dimensions {list(part.dims)} but {labels[0]} has {dims}"
             )
+        for dim in dims:
+            sizes[dim].append(part.sizes[dim])
+            indexes[dim].append(_index(part, dim, label) if dim in part.indexes else None)
 
     split: dict[Any, pd.Index] = {}
     for dim in dims:
-        if dim not in first.indexes and all(p.sizes[dim] == first.sizes[dim] for p in parts):
+        if dim not in first.indexes and len(set(sizes[dim])) == 1:
             continue
-        indexes = [_index(p, dim, lab) for p, lab in zip(parts, labels, strict=True)]
-        if all(ix.equals(indexes[0]) for ix in indexes[1:]):
+        found = [
+            ix if ix is not None else _index(parts[i], dim, labels[i])
+            for i, ix in enumerate(indexes[dim])
+        ]
+        if all(ix.equals(found[0]) for ix in found[1:]):
             continue
-        split[dim] = _union(indexes)
+        split[dim] = _union(found)
 
-    for name in first.variables:
-        ref = first.variables[name]
-        if name in split:
-            continue
-        for part, label in zip(parts[1:], labels[1:], strict=True):
+    for part, label in zip(parts[1:], labels[1:], strict=True):
+        for name, ref in first.variables.items():
+            if name in split:
+                continue
             var = part.variables[name]
             if var.dims != ref.dims or var.dtype != ref.dtype:
                 raise ValueError(
@@ -307,15 +321,39 @@ def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.
                     f"merge_stores: attributes of variable {name!r} differ between {labels[0]} "
                     f"({_show(dict(ref.attrs))}) and {label} ({_show(dict(var.attrs))})"
                 )
-        if not any(d in split for d in ref.dims):
-            for part, label in zip(parts[1:], labels[1:], strict=True):
-                if not part.variables[name].equals(ref):
-                    raise ValueError(
-                        f"merge_stores: variable {name!r} has no split dimension "
-                        f"({', '.join(map(str, split)) or 'none'}) but differs between "
-                        f"{labels[0]} and {label}"
-                    )
+            if not any(d in split for d in ref.dims) and not var.equals(ref):
+                raise ValueError(
+                    f"merge_stores: variable {name!r} has no split dimension "
+                    f"({', '.join(map(str, split)) or 'none'}) but differs between "
+                    f"{labels[0]} and {label}"
+                )
     return split
+
+
+class _OpenedInTurn(Sequence[xr.Dataset]):
+    """Part stores opened lazily when asked for, the first and the latest kept open.
+
+    Holding hundreds of opened stores costs memory (metadata and lazy arrays of each); going
+    through them one at a time keeps the merge's memory independent of the number of parts.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = list(paths)
+        self.first = open_dataset(self.paths[0])
+        self.latest: tuple[int, xr.Dataset] = (0, self.first)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 (int or slice, as Sequence)
+        if isinstance(index, slice):  # iterated once, in turn (zip(parts[1:], ...))
+            return (self[i] for i in range(*index.indices(len(self))))
+        index = range(len(self))[index]
+        if index == 0:
+            return self.first
+        if self.latest[0] != index:
+            self.latest = (index, open_dataset(self.paths[index]))
+        return self.latest[1]
 
 
 class _MemoryTarget:
