@@ -1,6 +1,7 @@
 # neurodyn's study workflow: `snakemake --cores N` runs the default study and writes its report.
 #
-#   results/<study>/parts/chunk_NNN.zarr   one job per chunk of the sweep (with its measures)
+#   results/<study>/parts/points_<size>/chunk_NNN.zarr   one job per block of <size> grid points
+#                                          of the sweep (with its measures)
 #   results/<study>/sweep.zarr             the merged, consolidated store
 #   results/<study>/orbit.zarr             the one-parameter orbit diagram
 #   results/<study>/report/report.html     the bifurcation and synchronization report
@@ -10,7 +11,9 @@
 # Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
 from snakemake.utils import min_version
 
-from neurodyn.workflow import check_study, n_chunks, section, with_defaults
+import os
+
+from neurodyn.workflow import check_study, chunk_points, n_chunks, preflight, section, with_defaults
 
 min_version("8.0")
 
@@ -21,7 +24,19 @@ config = check_study(
     workflow.source_path("workflows/config/schema.yaml"),
 )
 STUDY = f"{config['results']}/{config['study']}"
+# Job slots: --cores on one machine, --jobs on a cluster; chunk_size auto fills them. The value is
+# handed to cluster jobs (which parse this file again) so that they plan the same chunks.
+SLOTS = int(
+    os.environ.setdefault("NEURODYN_SLOTS", str(max(workflow._cores or 1, workflow.nodes or 0)))
+)
+config["chunk_size"] = chunk_points(config, SLOTS)
+ESTIMATE = preflight(config, SLOTS, cluster=not workflow.local_exec)
 CHUNKS = [f"{i:03d}" for i in range(n_chunks(config))]
+PARTS = f"{STUDY}/parts/points_{config['chunk_size']}"
+
+
+envvars:
+    "NEURODYN_SLOTS",
 
 
 include: "workflows/rules/sweep.smk"

@@ -140,7 +140,7 @@ def simulate_command(
 @click.option(
     "--profile", default=None, help="local, slurm, or a Snakemake profile folder (default: none)."
 )
-@click.option("--dry-run", "-n", is_flag=True, help="Show the jobs without running them.")
+@click.option("--dry-run", "-n", is_flag=True, help="Show the jobs and estimate; run nothing.")
 @click.pass_context
 def sweep_command(
     ctx: click.Context, config: Path, cores: str, profile: str | None, dry_run: bool

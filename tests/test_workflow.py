@@ -20,10 +20,14 @@ from neurodyn.store import PROVENANCE_KEYS, merge_stores, open_dataset, write_da
 from neurodyn.workflow import (
     StudyError,
     check_study,
+    chunk_block,
     compute_chunk,
+    estimate_study,
     load_study,
     n_chunks,
+    preflight,
     snakemake_command,
+    study_axes,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,8 +66,70 @@ def test_dry_run_plans_the_default_study(tmp_path):
         line.split()[:2] for line in done.stdout.splitlines()
         if line.split()[:1] and line.split()[0] in {"sweep_chunk", "merge_sweep", "report"}
     )
-    assert jobs == {"sweep_chunk": str(n_chunks(default)), "merge_sweep": "1", "report": "1"}
-    assert n_chunks(default) == 2  # 24 values of sigma_1_2 in chunks of 12
+    assert jobs == {"sweep_chunk": str(n_chunks(default, 2)), "merge_sweep": "1", "report": "1"}
+    assert n_chunks(default, 2) == 2  # chunk_size auto: one job per core (little work per job)
+
+
+def test_auto_chunks_fill_the_cores_and_resources_follow_the_estimate(tmp_path):
+    done = subprocess.run(
+        [*snakemake_command(REPO / "workflows/config/default.yaml", cores=32, dry_run=True),
+         "--directory", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    default = load_study(REPO / "workflows/config/default.yaml")
+    estimate = estimate_study(default, 32)
+    assert done.stdout.count("rule sweep_chunk:") == estimate.n_chunks >= 32
+    job = done.stdout[done.stdout.index("rule sweep_chunk:"):]
+    job = job[: job.index("\n\n")]
+    for key, value in estimate.sweep.resources().items():
+        assert f"{key}={value}" in job
+
+
+def test_study_over_its_limits_is_refused_with_the_estimate(tmp_path):
+    big = _tiny(tmp_path, results=str(tmp_path / "results"), chunk_size=10**6,
+                sweep={"sigma_1_2": "0:0.5:1000", "sigma_2_1": "0:0.5:1000"})
+    with pytest.raises(StudyError, match="over this machine's") as caught:
+        preflight(load_study(big), 2)
+    assert "1000000 grid points in 1 sweep jobs" in str(caught.value)  # the estimate
+    limited = _tiny(tmp_path, results=str(tmp_path / "results"), limits={"mem_mb": 100})
+    result = CliRunner().invoke(main, ["sweep", str(limited), "--dry-run", "--cores", "2"])
+    assert result.exit_code == 2
+    assert "refused before it starts" in result.output
+    assert "over limits/mem_mb = 100" in result.output
+    assert not (tmp_path / "results").exists()
+    plan = subprocess.run(  # Snakemake itself refuses it too
+        [*snakemake_command(limited, cores=2, dry_run=True), "--directory", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert plan.returncode != 0 and "over limits/mem_mb = 100" in plan.stderr + plan.stdout
+    tiny = _tiny(tmp_path, results=str(tmp_path / "results"))
+    shown = CliRunner().invoke(
+        main, ["sweep", str(tiny), "-n", "--cores", "2", "--directory", str(tmp_path)]
+    )
+    assert "estimate: 24 grid points in 3 sweep jobs of at most 8 points" in shown.output
+
+
+@pytest.mark.parametrize("slots", [1, 3, 7, 64, 1000])
+def test_chunks_partition_the_flattened_grid(slots):
+    config = {**load_study(TINY), "chunk_size": "auto"}
+    config["simulation"] = {**config["simulation"], "n_initial": 3}
+    shape = (6, 4, 3)  # sigma_1_2 x sigma_2_1 x ic
+    seen = []
+    for index in range(n_chunks(config, slots)):
+        block = chunk_block(config, index, slots)
+        axes = [np.searchsorted(study_axes(config)[k], v) for k, v in block.axes.items()]
+        points = np.ravel_multi_index(
+            np.meshgrid(*axes, np.arange(block.ic.start, block.ic.stop), indexing="ij"), shape
+        ).ravel()
+        assert np.all(np.diff(points) == 1)  # a contiguous run of the flattened grid
+        seen.append(points)
+    flat = np.concatenate(seen)
+    np.testing.assert_array_equal(flat, np.arange(np.prod(shape)))  # every point once, in order
+    assert n_chunks(config, slots) >= min(slots, flat.size)
+    explicit = {**config, "chunk_size": 5}  # honoured: blocks of at most 5 points
+    sizes = [chunk_block(explicit, i).ic for i in range(n_chunks(explicit))]
+    assert len(sizes) == 24 and all(s.stop - s.start == 3 for s in sizes)
 
 
 @pytest.mark.parametrize(
@@ -95,11 +161,16 @@ def test_config_errors_name_the_problem(tmp_path, change, message):
 
 
 def test_chunks_and_threads_do_not_change_results(tmp_path):
+    """Blocks of 2 points cut the 3 initial states into pieces of 2 and 1 across parameter
+    values; merged, they equal the whole grid computed at once on 2 threads."""
+    size = 2
     config = load_study(TINY)
-    whole = compute_chunk({**config, "chunk_size": 6}, 0, threads=2)
+    config["sweep"] = {"sigma_1_2": "0:0.5:2", "sigma_2_1": "0:0.5:2"}
+    config["simulation"] = {**config["simulation"], "n_initial": 3}
+    whole = compute_chunk({**config, "chunk_size": 10**6}, 0, threads=2)
     parts = []
-    for index in range(n_chunks({**config, "chunk_size": 4})):
-        part = compute_chunk({**config, "chunk_size": 4}, index, threads=1)
+    for index in range(n_chunks({**config, "chunk_size": size})):
+        part = compute_chunk({**config, "chunk_size": size}, index, threads=1)
         parts.append(write_dataset(part, tmp_path / f"part{index}.zarr"))
     merged = open_dataset(merge_stores(parts, tmp_path / "merged.zarr")).load()
     _same_values(merged, whole)
@@ -129,7 +200,7 @@ def test_killed_job_resumes_with_only_the_missing_work(tmp_path):
     config_path = _tiny(tmp_path, results=str(tmp_path / "results"))
     config = load_study(config_path)
     study = tmp_path / "results" / "tiny"
-    parts = study / "parts"
+    parts = study / "parts" / f"points_{config['chunk_size']}"
 
     first = _snakemake(config_path, tmp_path, 1, str(study / "sweep.zarr"))
     killed = None
@@ -158,7 +229,7 @@ def test_killed_job_resumes_with_only_the_missing_work(tmp_path):
         assert (parts / name / "zarr.json").stat().st_mtime_ns == stamp, f"{name} recomputed"
     assert output.count("rule sweep_chunk:") == n_chunks(config) - len(done_before)
 
-    direct = compute_chunk({**config, "chunk_size": 6}, 0, threads=2)
+    direct = compute_chunk({**config, "chunk_size": 24}, 0, threads=2)
     _same_values(open_dataset(study / "sweep.zarr").load(), direct)
 
     report = study / "report"

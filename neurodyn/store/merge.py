@@ -10,22 +10,38 @@ identical values) and repeated parts. Dtypes are kept (no NaN fill, so int and b
 they are): the parts must therefore cover the whole grid; a missing block is an error, not a
 hole. xarray's ``combine_by_coords`` is not used because it silently keeps one of two parts with
 identical coordinates and concatenates partially overlapping parts into duplicate labels.
+
+:func:`merge_stores` streams: it reads the parts' coordinates and attributes, writes the
+target's metadata, then copies the parts into it one part and one variable at a time (raw Zarr
+values, so encodings are kept), so its memory is one part's largest variable plus a coverage
+mask of one byte (and an owner index of four) per grid point. :func:`combine_parts` does the
+same placement in memory for Datasets already loaded.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+import zarr
 
 from neurodyn.store.attrs import json_attrs
 from neurodyn.store.integrity import StoreError, verify_store
-from neurodyn.store.zarrstore import CREATED_KEY, PROVENANCE_KEYS, open_dataset, write_dataset
+from neurodyn.store.zarrstore import (
+    CREATED_KEY,
+    PROVENANCE_KEYS,
+    _quiet_zarr,
+    auto_chunks,
+    open_dataset,
+    store_writer,
+    write_into,
+)
 
 __all__ = ["combine_parts", "merge_stores"]
 
@@ -50,38 +66,74 @@ def merge_stores(
     ``merged_from`` (path, git revision and creation time of each) and gets a new
     ``created_utc``.
 
-    The parts are read fully into memory (no dask). Raises :class:`ValueError` when parts disagree
-    or overlap inconsistently or leave the grid incomplete, :class:`FileNotFoundError` for a
-    missing part.
+    The parts are streamed into ``out`` one at a time (see the module docstring): memory is
+    bounded by one part, not by the grid. Raises :class:`ValueError` when parts disagree or
+    overlap inconsistently or leave the grid incomplete (nothing is written then),
+    :class:`FileNotFoundError` for a missing part.
     """
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("merge_stores: no part stores given")
-    parts = [open_dataset(p) for p in paths]
+    parts = _OpenedInTurn(paths)
     labels = [str(p) for p in paths]
-    attrs = _merged_attrs(parts, labels, set(ignore_attrs), allow_mixed_provenance)
-    merged = combine_parts([_load(p, path) for p, path in zip(parts, paths, strict=True)], labels)
-    merged.attrs = attrs
-    return write_dataset(merged, out, overwrite=overwrite)
+    attrs = [dict(part.attrs) for part in parts]
+    attrs = _merged_attrs(attrs, labels, set(ignore_attrs), allow_mixed_provenance)
+    split = _layout(parts, labels)
+    template = parts[0].isel({d: slice(0, 1) for d in split}).load()
+    template.attrs = attrs
+    shape = {d: len(split[d]) if d in split else n for d, n in parts[0].sizes.items()}
+    full = xr.Dataset(
+        {
+            name: (var.dims, np.broadcast_to(np.zeros((), var.dtype), [shape[d] for d in var.dims]))
+            for name, var in parts[0].variables.items()
+        }
+    )
+    # chunks along split dimensions as long as the first part's block: parts cut on a regular
+    # grid (as the workflow cuts them) then fill whole chunks, never rewriting one
+    aligned = {d: parts[0].sizes[d] for d in split}
+    with store_writer(out, overwrite=overwrite) as tmp:
+        write_into(template, tmp, chunks=auto_chunks(full, aligned))
+        group = zarr.open_group(tmp, mode="r+", use_consolidated=False)
+        for name in parts[0].variables:
+            dims = parts[0].variables[name].dims
+            if any(d in split for d in dims):
+                group[str(name)].resize(tuple(shape[d] for d in dims))
+        for dim, index in split.items():
+            group[str(dim)][...] = np.asarray(index)
+        source = functools.lru_cache(maxsize=1)(lambda n: zarr.open_group(paths[n], mode="r"))
+
+        def read(number: int, name: str) -> np.ndarray:
+            return _read(source(number), paths[number], name)
+
+        # every chunk gets its file, as write_dataset writes them (see .integrity)
+        with zarr.config.set({"array.write_empty_chunks": True}):
+            _place_all(parts, labels, split, read=read, target=_ZarrTarget(group))
+        with _quiet_zarr():
+            zarr.consolidate_metadata(tmp)
+    return Path(out).expanduser().absolute()
 
 
-def _load(part: xr.Dataset, path: Path) -> xr.Dataset:
-    """The part's values in memory; a chunk that cannot be read is named with its variable."""
+def _read(group: Any, path: Path, name: str) -> np.ndarray:
+    """Variable ``name`` of the part store at ``path``; a chunk that cannot be read is named
+    with its variable (:func:`~neurodyn.store.integrity.verify_store`)."""
     try:
-        return part.load()
+        return np.asarray(group[str(name)][...])
     except Exception as err:  # noqa: BLE001 - locate it, or name the part and the reader's error
         verify_store(path)
-        raise StoreError(f"merge_stores: cannot read {path}: {type(err).__name__}: {err}") from None
+        raise StoreError(
+            f"merge_stores: cannot read {name!r} of {path}: {type(err).__name__}: {err}"
+        ) from None
 
 
 def _merged_attrs(
-    parts: Sequence[xr.Dataset], labels: Sequence[str], ignore: set[str], allow_mixed: bool
+    parts: Sequence[Mapping[str, Any]], labels: Sequence[str], ignore: set[str], allow_mixed: bool
 ) -> dict[str, Any]:
-    ref = json_attrs(parts[0].attrs)
+    """The merged store's attributes from the parts' attributes (see :func:`merge_stores`)."""
+    ref = json_attrs(parts[0])
     skip = set(PROVENANCE_KEYS)
     common = {k: v for k, v in ref.items() if k not in skip}
     for part, label in zip(parts[1:], labels[1:], strict=True):
-        other = json_attrs(part.attrs)
+        other = json_attrs(part)
         keys = (set(common) | set(other)) - skip
         for key in sorted(keys):
             mine, theirs = common.get(key, _MISSING), other.get(key, _MISSING)
@@ -96,7 +148,7 @@ def _merged_attrs(
                 "(pass ignore_attrs=[...] to drop attributes that may differ)"
             )
     for key in _RUN_PROVENANCE:
-        values = [json_attrs(p.attrs).get(key) for p in parts]
+        values = [json_attrs(p).get(key) for p in parts]
         distinct = [v for i, v in enumerate(values) if v not in values[:i]]
         if len(distinct) == 1:
             if distinct[0] is not None:
@@ -115,9 +167,9 @@ def _merged_attrs(
     common["merged_from"] = [
         {
             "path": label,
-            "git_revision": part.attrs.get("git_revision"),
-            CREATED_KEY: part.attrs.get(CREATED_KEY),
-            **({"package_versions": part.attrs.get("package_versions")} if allow_mixed else {}),
+            "git_revision": part.get("git_revision"),
+            CREATED_KEY: part.get(CREATED_KEY),
+            **({"package_versions": part.get("package_versions")} if allow_mixed else {}),
         }
         for part, label in zip(parts, labels, strict=True)
     ]
@@ -199,38 +251,78 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
     if not parts:
         raise ValueError("combine_parts: no parts given")
     labels = list(labels) if labels is not None else [f"part {i}" for i in range(len(parts))]
+    split = _layout(parts, labels)
     first = parts[0]
-    names = set(first.variables)
-    for part, label in zip(parts[1:], labels[1:], strict=True):
+    arrays = {
+        name: np.empty(
+            tuple(len(split[d]) if d in split else var.sizes[d] for d in var.dims), var.dtype
+        )
+        for name, var in first.variables.items()
+        if name not in split and any(d in split for d in var.dims)
+    }
+    _place_all(
+        parts,
+        labels,
+        split,
+        read=lambda number, name: np.asarray(parts[number].variables[name].values),
+        target=_MemoryTarget(arrays),
+    )
+    variables: dict[Any, xr.Variable] = {}
+    for name, ref in first.variables.items():
+        if name in split:  # a split index coordinate: the union itself
+            variables[name] = xr.Variable(name, np.asarray(split[name]), ref.attrs, ref.encoding)
+        elif name in arrays:
+            variables[name] = xr.Variable(ref.dims, arrays[name], ref.attrs, ref.encoding)
+        else:
+            variables[name] = ref
+    coord_names = set(first.coords)
+    data_vars = {k: v for k, v in variables.items() if k not in coord_names}
+    coords = {k: v for k, v in variables.items() if k in coord_names}
+    return xr.Dataset(data_vars, coords=coords, attrs=dict(first.attrs))
+
+
+def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.Index]:
+    """Check that the parts fit together; return the split dimensions and their union labels.
+
+    Reads coordinates, metadata and the (small) variables without a split dimension, never the
+    placed variables, and looks at each part twice, one part at a time, so that it works on
+    lazily opened stores (:class:`_OpenedInTurn`).
+    """
+    first = parts[0]
+    names, dims = set(first.variables), list(first.dims)
+    sizes: dict[Any, list[int]] = {dim: [] for dim in dims}
+    indexes: dict[Any, list[pd.Index | None]] = {dim: [] for dim in dims}
+    for part, label in zip(parts, labels, strict=True):
         if set(part.variables) != names:
             extra, missing = set(part.variables) - names, names - set(part.variables)
             raise ValueError(
                 f"merge_stores: {label} has different variables than {labels[0]}"
                 f" (extra: {sorted(map(str, extra))}, missing: {sorted(map(str, missing))})"
             )
-    dims = list(first.dims)
-    for part, label in zip(parts[1:], labels[1:], strict=True):
         if set(part.dims) != set(dims):
             raise ValueError(
                 f"merge_stores: {label} has dimensions {list(part.dims)} but {labels[0]} has {dims}"
             )
+        for dim in dims:
+            sizes[dim].append(part.sizes[dim])
+            indexes[dim].append(_index(part, dim, label) if dim in part.indexes else None)
 
     split: dict[Any, pd.Index] = {}
     for dim in dims:
-        if dim not in first.indexes and all(p.sizes[dim] == first.sizes[dim] for p in parts):
+        if dim not in first.indexes and len(set(sizes[dim])) == 1:
             continue
-        indexes = [_index(p, dim, lab) for p, lab in zip(parts, labels, strict=True)]
-        if all(ix.equals(indexes[0]) for ix in indexes[1:]):
+        found = [
+            ix if ix is not None else _index(parts[i], dim, labels[i])
+            for i, ix in enumerate(indexes[dim])
+        ]
+        if all(ix.equals(found[0]) for ix in found[1:]):
             continue
-        split[dim] = _union(indexes)
+        split[dim] = _union(found)
 
-    variables: dict[Any, xr.Variable] = {}
-    for name in first.variables:
-        ref = first.variables[name]
-        if name in split:  # a split index coordinate: the union itself
-            variables[name] = xr.Variable(name, np.asarray(split[name]), ref.attrs, ref.encoding)
-            continue
-        for part, label in zip(parts[1:], labels[1:], strict=True):
+    for part, label in zip(parts[1:], labels[1:], strict=True):
+        for name, ref in first.variables.items():
+            if name in split:
+                continue
             var = part.variables[name]
             if var.dims != ref.dims or var.dtype != ref.dtype:
                 raise ValueError(
@@ -242,71 +334,149 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
                     f"merge_stores: attributes of variable {name!r} differ between {labels[0]} "
                     f"({_show(dict(ref.attrs))}) and {label} ({_show(dict(var.attrs))})"
                 )
-        if not any(d in split for d in ref.dims):
-            for part, label in zip(parts[1:], labels[1:], strict=True):
-                if not part.variables[name].equals(ref):
-                    raise ValueError(
-                        f"merge_stores: variable {name!r} has no split dimension "
-                        f"({', '.join(map(str, split)) or 'none'}) but differs between "
-                        f"{labels[0]} and {label}"
-                    )
-            variables[name] = ref
-            continue
-        variables[name] = _scatter(name, ref, parts, labels, split)
-
-    coord_names = set(first.coords)
-    data_vars = {k: v for k, v in variables.items() if k not in coord_names}
-    coords = {k: v for k, v in variables.items() if k in coord_names}
-    return xr.Dataset(data_vars, coords=coords, attrs=dict(first.attrs))
+            if not any(d in split for d in ref.dims) and not var.equals(ref):
+                raise ValueError(
+                    f"merge_stores: variable {name!r} has no split dimension "
+                    f"({', '.join(map(str, split)) or 'none'}) but differs between "
+                    f"{labels[0]} and {label}"
+                )
+    return split
 
 
-def _scatter(
-    name: Any,
-    ref: xr.Variable,
+class _OpenedInTurn(Sequence[xr.Dataset]):
+    """Part stores opened lazily when asked for, the first and the latest kept open.
+
+    Holding hundreds of opened stores costs memory (metadata and lazy arrays of each); going
+    through them one at a time keeps the merge's memory independent of the number of parts.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = list(paths)
+        self.first = open_dataset(self.paths[0])
+        self.latest: tuple[int, xr.Dataset] = (0, self.first)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 (int or slice, as Sequence)
+        if isinstance(index, slice):  # iterated once, in turn (zip(parts[1:], ...))
+            return (self[i] for i in range(*index.indices(len(self))))
+        index = range(len(self))[index]
+        if index == 0:
+            return self.first
+        if self.latest[0] != index:
+            self.latest = (index, open_dataset(self.paths[index]))
+        return self.latest[1]
+
+
+class _MemoryTarget:
+    """Placed variables as numpy arrays."""
+
+    def __init__(self, arrays: dict[Any, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def get(self, name: Any, where: tuple[np.ndarray, ...]) -> np.ndarray:
+        return self.arrays[name][np.ix_(*where)]
+
+    def set(self, name: Any, where: tuple[np.ndarray, ...], values: np.ndarray) -> None:
+        self.arrays[name][np.ix_(*where)] = values
+
+
+class _ZarrTarget:
+    """Placed variables as the arrays of an open Zarr group (orthogonal selections)."""
+
+    def __init__(self, group: zarr.Group) -> None:
+        self.group = group
+        self.arrays: dict[Any, zarr.Array] = {}
+
+    def _array(self, name: Any) -> zarr.Array:
+        if name not in self.arrays:
+            self.arrays[name] = self.group[str(name)]
+        return self.arrays[name]
+
+    def get(self, name: Any, where: tuple[np.ndarray, ...]) -> np.ndarray:
+        return np.asarray(self._array(name).get_orthogonal_selection(where))
+
+    def set(self, name: Any, where: tuple[np.ndarray, ...], values: np.ndarray) -> None:
+        self._array(name).set_orthogonal_selection(where, values)
+
+
+def _place_all(
     parts: Sequence[xr.Dataset],
     labels: Sequence[str],
     split: dict[Any, pd.Index],
-) -> xr.Variable:
-    """Place every part's values of one variable on the union grid, checking overlaps."""
-    shape = tuple(len(split[d]) if d in split else ref.sizes[d] for d in ref.dims)
-    data = np.empty(shape, dtype=ref.dtype)
-    filled = np.zeros(shape, dtype=bool)
-    owner = np.zeros(shape, dtype=np.intp)  # which part set each value
+    read: Callable[[int, Any], np.ndarray],
+    target: _MemoryTarget | _ZarrTarget,
+) -> None:
+    """Place every part's values of the variables with a split dimension, part by part.
+
+    Coverage is tracked per set of split dimensions (every part holds every variable, so all
+    variables over the same split dimensions are covered alike): ``filled`` and ``owner`` (the
+    part that set a value, for messages) have one entry per point of those dimensions only.
+    Where a part lands on covered points its values must equal what is there (NaN equals NaN).
+    """
+    first = parts[0]
+    placed = {
+        name: tuple(d for d in var.dims if d in split)
+        for name, var in first.variables.items()
+        if name not in split and any(d in split for d in var.dims)
+    }
+    cover = {
+        key: (np.zeros([len(split[d]) for d in key], bool), np.zeros([len(split[d]) for d in key],
+                                                                      np.int32))
+        for key in set(placed.values())
+    }
     for number, (part, label) in enumerate(zip(parts, labels, strict=True)):
-        var = part.variables[name]
-        where = []
-        for dim in var.dims:
-            if dim in split:
-                where.append(split[dim].get_indexer(part.indexes[dim]))
-            else:
-                where.append(np.arange(var.sizes[dim]))
-        block = np.ix_(*where)
-        values = np.asarray(var.values)
-        seen = filled[block]
-        if seen.any():
-            clash = seen & ~_same(data[block], values)
-            if clash.any():
-                at = tuple(int(i[0]) for i in np.nonzero(clash))
-                point = ", ".join(
-                    f"{d}={_show(part.variables[d].values[i] if d in part.variables else i)}"
-                    for d, i in zip(var.dims, at, strict=True)
-                )
-                raise ValueError(
-                    f"merge_stores: parts overlap inconsistently: variable {name!r} at {point} "
-                    f"is {_show(values[at])} in {label} but {_show(data[block][at])} in "
-                    f"{labels[owner[block][at]]}"
-                )
-        data[block] = values
-        filled[block] = True
-        owner[block] = number
-    if not filled.all():
-        at = tuple(int(i[0]) for i in np.nonzero(~filled))
-        point = ", ".join(
-            f"{d}={_show(split[d][i]) if d in split else i}"
-            for d, i in zip(ref.dims, at, strict=True)
-        )
-        raise ValueError(
-            f"merge_stores: the parts do not cover the whole grid: variable {name!r} has no value "
-            f"at {point} ({int((~filled).sum())} points missing); is a part missing?"
-        )
-    return xr.Variable(ref.dims, data, ref.attrs, ref.encoding)
+        at = {d: split[d].get_indexer(part.indexes[d]) for d in split}
+        blocks = {key: np.ix_(*[at[d] for d in key]) for key in cover}
+        seen = {key: filled[blocks[key]] for key, (filled, _) in cover.items()}
+        for name, key in placed.items():
+            var = part.variables[name]
+            where = tuple(at[d] if d in split else np.arange(var.sizes[d]) for d in var.dims)
+            values = read(number, name)
+            if seen[key].any():
+                shape = [var.sizes[d] if d in split else 1 for d in var.dims]
+                clash = seen[key].reshape(shape) & ~_same(target.get(name, where), values)
+                if clash.any():
+                    point = tuple(int(i[0]) for i in np.nonzero(clash))
+                    _overlap_error(name, var, part, label, point, values, target.get(name, where),
+                                   labels, cover[key][1][blocks[key]], key)
+            target.set(name, where, values)
+        for key, (filled, owner) in cover.items():
+            filled[blocks[key]] = True
+            owner[blocks[key]] = number
+    for key, (filled, _) in cover.items():
+        if not filled.all():
+            name = next(n for n, k in placed.items() if k == key)
+            point = ", ".join(
+                f"{d}={_show(split[d][int(i[0])])}"
+                for d, i in zip(key, np.nonzero(~filled), strict=True)
+            )
+            raise ValueError(
+                f"merge_stores: the parts do not cover the whole grid: variable {name!r} has no "
+                f"value at {point} ({int((~filled).sum())} grid points missing); is a part "
+                "missing?"
+            )
+
+
+def _overlap_error(
+    name: Any,
+    var: xr.Variable,
+    part: xr.Dataset,
+    label: str,
+    point: tuple[int, ...],
+    values: np.ndarray,
+    there: np.ndarray,
+    labels: Sequence[str],
+    owners: np.ndarray,
+    key: tuple[Any, ...],
+) -> None:
+    where = ", ".join(
+        f"{d}={_show(part.variables[d].values[i] if d in part.variables else i)}"
+        for d, i in zip(var.dims, point, strict=True)
+    )
+    owner = owners[tuple(i for d, i in zip(var.dims, point, strict=True) if d in key)]
+    raise ValueError(
+        f"merge_stores: parts overlap inconsistently: variable {name!r} at {where} is "
+        f"{_show(values[point])} in {label} but {_show(there[point])} in {labels[owner]}"
+    )

@@ -177,18 +177,46 @@ def write_dataset(
     path = Path(path).expanduser().absolute()
     _check_target(path, overwrite)
     prepared = _prepare(ds, chunks)
+    with store_writer(path, overwrite=overwrite, durable=durable) as tmp:
+        _to_zarr(prepared, tmp)
+    return path
+
+
+@contextlib.contextmanager
+def store_writer(
+    path: str | os.PathLike[str], *, overwrite: bool = True, durable: bool = True
+) -> Iterator[Path]:
+    """A temporary directory that replaces ``path`` atomically when the block ends normally.
+
+    The atomic write of :func:`write_dataset` for stores built in several steps (the streaming
+    merge): fill the yielded directory, and it becomes the store at ``path``; an exception
+    removes it and leaves ``path`` untouched.
+    """
+    path = Path(path).expanduser().absolute()
+    _check_target(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic.cleanup_leftovers(path)
     _check_target(path, overwrite)  # a restored store may have appeared
     with _atomic.locked_temp_dir(path) as tmp:
-        with _quiet_zarr():
-            prepared.to_zarr(
-                tmp, mode="w-", zarr_format=3, consolidated=True, write_empty_chunks=True
-            )
+        yield Path(tmp)
         if durable:
             _atomic.fsync_tree(tmp)
         _atomic.replace_dir(tmp, path, overwrite=overwrite)
-    return path
+
+
+def write_into(
+    ds: xr.Dataset, folder: str | os.PathLike[str], chunks: Mapping[str, int] | None = None
+) -> None:
+    """Write ``ds`` (attributes and encodings as :func:`write_dataset` sets them) into the
+    empty ``folder`` as a consolidated Zarr v3 store, without the atomic replacement."""
+    _to_zarr(_prepare(ds, chunks), folder)
+
+
+def _to_zarr(prepared: xr.Dataset, folder: str | os.PathLike[str]) -> None:
+    with _quiet_zarr():
+        prepared.to_zarr(
+            folder, mode="w-", zarr_format=3, consolidated=True, write_empty_chunks=True
+        )
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:

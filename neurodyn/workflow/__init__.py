@@ -1,6 +1,7 @@
 """The Snakemake study workflow behind ``snakemake`` and ``neurodyn sweep``.
 
-:mod:`.config` validates study configs and splits sweeps into chunks; :mod:`.tasks` holds the
+:mod:`.config` validates study configs; :mod:`.plan` splits sweeps into chunks and estimates
+each job's memory, disk and runtime; :mod:`.tasks` holds the
 jobs (sweep chunk with measures, merge, orbit diagram) that the rules in ``workflows/rules``
 run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``.
 """
@@ -8,14 +9,20 @@ run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``.
 from .config import (
     StudyError,
     check_study,
-    chunk_axes,
     load_study,
-    n_chunks,
     resolve_model,
     section,
     study_axes,
     with_defaults,
     workflow_root,
+)
+from .plan import (
+    StudyEstimate,
+    chunk_block,
+    chunk_points,
+    estimate_study,
+    n_chunks,
+    preflight,
 )
 from .runner import run_study, snakemake_command
 from .tasks import compute_chunk, merge_chunks, run_chunk, run_orbit_diagram
@@ -23,11 +30,15 @@ from .tasks import compute_chunk, merge_chunks, run_chunk, run_orbit_diagram
 __all__ = [
     "StudyError",
     "check_study",
-    "chunk_axes",
+    "StudyEstimate",
+    "chunk_block",
+    "chunk_points",
     "compute_chunk",
+    "estimate_study",
     "load_study",
     "merge_chunks",
     "n_chunks",
+    "preflight",
     "resolve_model",
     "section",
     "snakemake_command",

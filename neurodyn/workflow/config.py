@@ -15,8 +15,7 @@ every use, so an alias bomb is refused while loading, before anything walks it) 
 against the measures, the preset builders, the model and the sweep before any job runs; result
 paths (``study``, ``train`` names and checkpoints) stay inside ``results``.
 
-Chunks: the sweep is split along its first swept parameter into jobs of ``chunk_size`` values
-each; chunk ``i`` covers values ``i * chunk_size`` to ``(i + 1) * chunk_size - 1``.
+How the sweep is split into jobs (``chunk_size``) and what each job needs: :mod:`.plan`.
 """
 
 from __future__ import annotations
@@ -41,10 +40,8 @@ __all__ = [
     "MAX_CONFIG_VALUES",
     "StudyError",
     "check_study",
-    "chunk_axes",
     "load_study",
     "read_yaml",
-    "n_chunks",
     "resolve_model",
     "section",
     "study_axes",
@@ -238,23 +235,6 @@ def study_axes(config: Mapping[str, Any], model: Model | None = None) -> dict[st
     if model is not None:
         for name in axes:
             model.parameter(name)
-    return axes
-
-
-def n_chunks(config: Mapping[str, Any]) -> int:
-    """Number of sweep jobs: the first axis's values in groups of ``chunk_size``."""
-    first = next(iter(study_axes(config).values()))
-    return -(-len(first) // int(config["chunk_size"]))
-
-
-def chunk_axes(config: Mapping[str, Any], index: int) -> dict[str, np.ndarray]:
-    """The axes of chunk ``index``: a slice of the first axis, the others whole."""
-    axes = study_axes(config)
-    if not 0 <= index < n_chunks(config):
-        raise StudyError(f"chunk {index} does not exist (the study has {n_chunks(config)})")
-    first = next(iter(axes))
-    size = int(config["chunk_size"])
-    axes[first] = axes[first][index * size : (index + 1) * size]
     return axes
 
 

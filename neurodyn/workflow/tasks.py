@@ -13,36 +13,48 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
-from ..sim import sweep, thread_count
+from ..sim import initial_states, sweep, thread_count
 from ..store import merge_stores, write_dataset
-from .config import chunk_axes, resolve_model, study_axes
+from .config import resolve_model, study_axes
+from .plan import chunk_block
 
 __all__ = ["compute_chunk", "merge_chunks", "run_chunk", "run_orbit_diagram"]
 
 
-def compute_chunk(config: Mapping[str, Any], index: int, threads: int | None = 1) -> xr.Dataset:
-    """Sweep chunk ``index`` of a checked study config and add its measures."""
+def compute_chunk(
+    config: Mapping[str, Any], index: int, threads: int | None = 1, slots: int = 1
+) -> xr.Dataset:
+    """Sweep chunk ``index`` of a checked study config and add its measures.
+
+    The chunk is a block of the grid and of the initial states (:func:`.plan.chunk_block`;
+    ``slots`` sizes ``chunk_size: auto``); its ``ic`` coordinate holds the study's indices.
+    ``device: cuda`` runs the torch backend (the numba kernels run on the CPU only).
+    """
     model = resolve_model(config["model"], config.get("model_options"))
     simulation = config["simulation"]
+    chunk = chunk_block(config, index, slots)
+    seed = simulation["seed"]
+    initial = initial_states(model, simulation["n_initial"], seed)[chunk.ic]
     with thread_count(threads):
         ds = sweep(
             model,
-            chunk_axes(config, index),
+            chunk.axes,
             config["fixed"],
             steps=simulation["steps"],
             transient=simulation.get("transient"),
             keep=simulation["keep"],
             every=simulation["every"],
-            n_initial=simulation["n_initial"],
-            seed=simulation["seed"],
+            initial=initial,
+            seed=seed,
             bound=simulation.get("bound"),
             threads=threads,
-            backend=simulation["backend"],
+            backend="torch" if simulation["device"] == "cuda" else simulation["backend"],
             device=simulation["device"],
             dtype=simulation["dtype"],
-        )
+        ).assign_coords(ic=np.arange(chunk.ic.start, chunk.ic.stop))
         if config["measures"]:
             from ..analysis import add_measures
 
@@ -50,7 +62,7 @@ def compute_chunk(config: Mapping[str, Any], index: int, threads: int | None = 1
                 ds,
                 config["measures"],
                 model,
-                seed=simulation["seed"],
+                seed=seed,
                 threads=threads,
                 **config["measure_options"],
             )

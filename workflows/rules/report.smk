@@ -22,8 +22,7 @@ rule report:
     params:
         settings=config["report"],
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **ESTIMATE.report.resources(),
     log:
         f"{STUDY}/logs/report.log",
     script:

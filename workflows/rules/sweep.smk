@@ -1,16 +1,16 @@
 # Sweep chunks with their measures, the merged store, and the orbit diagram. A job's params
 # hold the parts of the config it depends on, so editing one section reruns only its jobs.
+# Resources come from the study's pre-flight estimate (neurodyn.workflow.plan).
 
 
 rule sweep_chunk:
     output:
-        directory(f"{STUDY}/parts/chunk_{{chunk}}.zarr"),
+        directory(f"{PARTS}/chunk_{{chunk}}.zarr"),
     params:
-        study=section(config, "bifurcation", "report", "description"),
+        study=section(config, "bifurcation", "report", "description", "limits"),
     threads: config["threads"]
     resources:
-        mem_mb=2000,
-        runtime=60,
+        **ESTIMATE.sweep.resources(),
         gpu=1 if config["simulation"]["device"] == "cuda" else 0,
     log:
         f"{STUDY}/logs/chunk_{{chunk}}.log",
@@ -20,12 +20,11 @@ rule sweep_chunk:
 
 rule merge_sweep:
     input:
-        expand(f"{STUDY}/parts/chunk_{{chunk}}.zarr", chunk=CHUNKS),
+        expand(f"{PARTS}/chunk_{{chunk}}.zarr", chunk=CHUNKS),
     output:
         directory(f"{STUDY}/sweep.zarr"),
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **ESTIMATE.merge.resources(),
     log:
         f"{STUDY}/logs/merge.log",
     script:
@@ -36,11 +35,12 @@ rule orbit_diagram:
     output:
         directory(f"{STUDY}/orbit.zarr"),
     params:
-        study=section(config, "measures", "measure_options", "chunk_size", "report", "description"),
+        study=section(
+            config, "measures", "measure_options", "chunk_size", "report", "description", "limits"
+        ),
     threads: config["threads"]
     resources:
-        mem_mb=2000,
-        runtime=60,
+        **ESTIMATE.orbit.resources(),
     log:
         f"{STUDY}/logs/orbit.log",
     script:
