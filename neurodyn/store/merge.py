@@ -24,7 +24,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,8 @@ from neurodyn.store.zarrstore import (
 )
 
 __all__ = ["combine_parts", "merge_stores"]
+
+T = TypeVar("T")
 
 _RUN_PROVENANCE = ("git_revision", "package_versions")
 
@@ -79,7 +81,7 @@ def merge_stores(
     attrs = [dict(part.attrs) for part in parts]
     attrs = _merged_attrs(attrs, labels, set(ignore_attrs), allow_mixed_provenance)
     split = _layout(parts, labels)
-    template = parts[0].isel({d: slice(0, 1) for d in split}).load()
+    template = _guarded(paths[0], lambda: parts[0].isel({d: slice(0, 1) for d in split}).load())
     template.attrs = attrs
     shape = {d: len(split[d]) if d in split else n for d, n in parts[0].sizes.items()}
     full = xr.Dataset(
@@ -114,15 +116,18 @@ def merge_stores(
 
 
 def _read(group: Any, path: Path, name: str) -> np.ndarray:
-    """Variable ``name`` of the part store at ``path``; a chunk that cannot be read is named
-    with its variable (:func:`~neurodyn.store.integrity.verify_store`)."""
+    """Variable ``name`` of the part store at ``path`` (see :func:`_guarded`)."""
+    return _guarded(path, lambda: np.asarray(group[str(name)][...]))
+
+
+def _guarded(path: Path, read: Callable[[], T]) -> T:
+    """``read()``; when it fails, the chunk that cannot be read is named with its variable
+    (:func:`~neurodyn.store.integrity.verify_store`), or the part and the reader's error."""
     try:
-        return np.asarray(group[str(name)][...])
+        return read()
     except Exception as err:  # noqa: BLE001 - locate it, or name the part and the reader's error
         verify_store(path)
-        raise StoreError(
-            f"merge_stores: cannot read {name!r} of {path}: {type(err).__name__}: {err}"
-        ) from None
+        raise StoreError(f"merge_stores: cannot read {path}: {type(err).__name__}: {err}") from None
 
 
 def _merged_attrs(
