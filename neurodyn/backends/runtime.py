@@ -1,5 +1,5 @@
-"""Run-time settings of the torch backend: CPU threads (the default chunk size is the policy of
-:func:`neurodyn.sim.choice.default_chunk_size`, re-exported here)."""
+"""Run-time settings of the torch backend: CPU threads. (Chunk sizes follow the one policy of
+:func:`neurodyn.sim.choice.default_chunk_size`.)"""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import os
 
 import torch
 
-from ..sim.choice import default_chunk_size
 from ..sim.threads import scoped_threads
 
-__all__ = ["default_chunk_size", "torch_threads"]
+__all__ = ["torch_threads"]
 
 
 def torch_threads(threads: int | None) -> contextlib.AbstractContextManager[None]:
