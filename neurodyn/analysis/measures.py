@@ -46,7 +46,6 @@ variable's attrs state the convention, its parameters and where its series came 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import re
@@ -60,6 +59,7 @@ from ..models import Model, ModelError, get_model
 from ..networks import chialvo_ring_star, chialvo_rulkov_chain, node_rows
 from ..sim import iterate_batch
 from ..store import open_dataset, write_dataset
+from ..store.attrs import EXPONENT_ATTRS, attr_value
 from .bifurcation.periods import PERIOD_CONVENTION, detect_period
 from .chaos01 import zero_one_test
 from .entropy import permutation_entropy, sample_entropy
@@ -210,7 +210,11 @@ def add_measures(
     coords: dict[str, np.ndarray] = {}
     if "lyapunov" in names:
         new.update(_lyapunov(model, grid, opts, opts.lyapunov_steps or steps, threads))
-        coords["exponent"] = np.arange(1, new["lyapunov"].shape[-1] + 1)
+        coords["exponent"] = (
+            "exponent",
+            np.arange(1, new["lyapunov"].shape[-1] + 1),
+            EXPONENT_ATTRS,
+        )
     if "period" in names:
         new.update(_period(data, model, grid, opts, threads))
     series_measures = [n for n in names if n in SCALAR_SERIES_MEASURES + NETWORK_MEASURES]
@@ -256,8 +260,7 @@ def _positive(name: str, value: Any) -> int:
 
 
 def _recorded_equations(ds: xr.Dataset) -> dict[str, str] | None:
-    equations = ds.attrs.get("equations")
-    return json.loads(equations) if isinstance(equations, str) else equations
+    return attr_value(ds.attrs.get("equations"))
 
 
 def _candidates(name: str) -> Iterator[Model]:
@@ -329,8 +332,7 @@ class _Grid:
         ).astype(np.float64)
         diverged = ds["diverged"].values.reshape(-1).astype(bool)
         diverged |= ~np.all(np.isfinite(final), axis=0)
-        fixed = ds.attrs.get("fixed_parameters", {})
-        fixed = json.loads(fixed) if isinstance(fixed, str) else dict(fixed)
+        fixed = dict(attr_value(ds.attrs.get("fixed_parameters", {})))
         parameters = np.empty((len(model.parameters), final.shape[1]))
         for row, p in enumerate(model.parameters):
             if p.name in dims:

@@ -15,7 +15,6 @@ times ``frequency_scale`` (1000 for ms, giving Hz).
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -225,9 +224,9 @@ def oscillation_sweep(
     attrs = {
         "model": model.name,
         "variable": variable,
-        "fixed_parameters": json.dumps(
-            {k: float(v) for k, v in model.resolve_parameters(fixed).items() if k not in axes}
-        ),
+        "fixed_parameters": {
+            k: float(v) for k, v in model.resolve_parameters(fixed).items() if k not in axes
+        },
         "dt": dt,
         "time_unit": unit,
         "integrator": model.integrator,
@@ -236,6 +235,6 @@ def oscillation_sweep(
         "sample_every": sample_every,
         "amplitude_threshold": amplitude_threshold,
         "frequency_convention": "upward crossings of (max+min)/2, linearly interpolated",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -4,9 +4,10 @@
 * :func:`open_dataset` — open a store lazily (no dask needed).
 * :func:`store_info` — a human-readable summary of a store (``neurodyn info STORE``).
 * :func:`merge_stores` — combine the part stores of one sweep by coordinates.
+* :func:`attr_value` — an attribute as a Python value (decodes JSON text of older stores).
 """
 
-from neurodyn.store.attrs import AttrsNotStorableError, json_attrs
+from neurodyn.store.attrs import AttrsNotStorableError, attr_value, json_attrs
 from neurodyn.store.merge import combine_parts, merge_stores
 from neurodyn.store.zarrstore import (
     CREATED_KEY,
@@ -22,6 +23,7 @@ __all__ = [
     "CREATED_KEY",
     "PROVENANCE_KEYS",
     "AttrsNotStorableError",
+    "attr_value",
     "auto_chunks",
     "combine_parts",
     "is_store",

@@ -14,7 +14,6 @@ decreasing modulus. Stability (maps): ``stable`` when every ``|mu| < 1``, ``repe
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
@@ -286,7 +285,7 @@ def find_cycles(
     }
     attrs = {
         "model": model.name,
-        "parameters": json.dumps(dict(zip(model.parameter_names, p.tolist(), strict=True))),
+        "parameters": dict(zip(model.parameter_names, p.tolist(), strict=True)),
         "period": period,
         "n_seeds": int(seeds.shape[0]),
         "seed": seed,
@@ -294,7 +293,7 @@ def find_cycles(
         "dedup_tol": dedup_tol,
         "convention": "multipliers sorted by decreasing modulus; stability: stable if all "
         f"|mu|<1, repeller if all |mu|>1, non-hyperbolic if some ||mu|-1|<={hyperbolic_tol}",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     coords = {
         "cycle": np.arange(len(order)),

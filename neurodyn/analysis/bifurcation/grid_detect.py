@@ -24,7 +24,6 @@ generalised flip and Chenciner points need normal-form coefficients and are left
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
@@ -294,13 +293,13 @@ def scan_test_functions(
     attrs = {
         "model": model.name,
         "period": period,
-        "fixed_parameters": json.dumps({k: v for k, v in resolved.items() if k not in axes}),
+        "fixed_parameters": {k: v for k, v in resolved.items() if k not in axes},
         "n_seeds": int(seeds.shape[0]),
         "sweeps": sweeps,
         "seed": seed,
         "convention": "test_LP = det(M - I), test_PD = det(M + I), test_NS = det(M(.)M - I); "
         "kappa: cos(arg) of the complex multiplier pair closest to the unit circle",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
@@ -421,6 +420,6 @@ def detect_on_grid(
     out = {name: (dims, value.reshape(shape)) for name, value in {**maps, **both}.items()}
     labels = [name for name, (_, value) in out.items() if value.any()]
     attrs = dict(grid.attrs)
-    attrs |= {"labels": json.dumps(labels), "match_tol": match_tol, "unit_tol": unit_tol}
+    attrs |= {"labels": labels, "match_tol": match_tol, "unit_tol": unit_tol}
     coords = {d: grid[d] for d in dims}
     return xr.Dataset(out, coords=coords, attrs=attrs)
