@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from tqdm.auto import tqdm
 
 from ..models import Model, ModelError, get_model
 from ..networks import chialvo_ring_star, chialvo_rulkov_chain, node_rows
@@ -129,6 +130,7 @@ def add_measures(
     steps: int | None = None,
     seed: int | None = None,
     threads: int | None = None,
+    progress: bool = False,
     **options: Any,
 ) -> xr.Dataset:
     """Add ``measures`` (names from :data:`MEASURES`) as variables to a sweep Dataset.
@@ -164,6 +166,9 @@ def add_measures(
     threads
         numba threads of the simulation and Lyapunov kernels (None: numba's current setting).
         Results do not depend on it.
+    progress
+        Announce the compilation of the Lyapunov kernel and show progress bars over the
+        Lyapunov chunks and the points of the series measures (on stderr).
     **options
         ``n_exponents`` (default: all state variables, at most 6), ``lyapunov_steps`` (default
         ``steps``), ``segments`` (10, convergence segments of the Lyapunov run);
@@ -195,6 +200,7 @@ def add_measures(
             steps=steps,
             seed=seed,
             threads=threads,
+            progress=progress,
             **options,
         )
         write_dataset(measured, data)
@@ -209,7 +215,9 @@ def add_measures(
     new: dict[str, xr.Variable] = {}
     coords: dict[str, np.ndarray] = {}
     if "lyapunov" in names:
-        new.update(_lyapunov(model, grid, opts, opts.lyapunov_steps or steps, threads))
+        new.update(
+            _lyapunov(model, grid, opts, opts.lyapunov_steps or steps, threads, progress)
+        )
         coords["exponent"] = (
             "exponent",
             np.arange(1, new["lyapunov"].shape[-1] + 1),
@@ -222,7 +230,7 @@ def add_measures(
         source = _SeriesSource.of(data, model, grid, steps, opts.every, threads)
         new.update(
             _series_measures(
-                series_measures, model, grid, source, variable, node_variable, seed, opts
+                series_measures, model, grid, source, variable, node_variable, seed, opts, progress
             )
         )
     return data.drop_vars([n for n in new if n in data]).assign_coords(coords).assign(new)
@@ -355,7 +363,7 @@ class _Grid:
 
 
 def _lyapunov(
-    model: Model, grid: _Grid, opts: _Options, steps: int, threads: int | None
+    model: Model, grid: _Grid, opts: _Options, steps: int, threads: int | None, progress: bool
 ) -> dict[str, xr.Variable]:
     n_exponents = opts.n_exponents or min(model.n_state, 6)
     ok = ~grid.diverged
@@ -372,6 +380,7 @@ def _lyapunov(
             n_exponents=n_exponents,
             segments=opts.segments,
             threads=threads,
+            progress=progress,
         )
         exponents[ok], stderr[ok] = _segment_statistics(result.segments)
         unit = result.unit
@@ -571,6 +580,7 @@ def _series_measures(
     node_variable: str,
     seed: int,
     opts: _Options,
+    progress: bool = False,
 ) -> dict[str, xr.Variable]:
     network = _network_rows(model, node_variable)
     wanted = [n for n in names if n in NETWORK_MEASURES]
@@ -585,6 +595,7 @@ def _series_measures(
     measures = _PointMeasures(rows, network, seed, opts, phase)
     functions = {name: getattr(measures, name) for name in names}
     outputs = {out: np.full(grid.diverged.size, np.nan) for n in names for out in _OUTPUTS[n]}
+    bar = tqdm(total=grid.diverged.size, desc=", ".join(names), unit="point", disable=not progress)
     for points, states in source.blocks():
         if "chaos01" in names and states.shape[0] < 100:
             raise ValueError(
@@ -602,6 +613,8 @@ def _series_measures(
                     raise ValueError(f"{name} at point {point} of the grid: {err}") from err
                 for out, value in zip(_OUTPUTS[name], values, strict=True):
                     outputs[out][point] = value
+        bar.update(len(points))
+    bar.close()
     attrs = _series_attrs(source.description, series, node_variable, seed, opts, phase)
     return {out: grid.variable(values, attrs[out]) for out, values in outputs.items()}
 

@@ -20,10 +20,10 @@ from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit
 
 from ..analysis.bifurcation.linalg import solve_small
 from ..models import Model, compile_model, get_model
+from ..models.jit import stable_jit
 from ..provenance import provenance
 from ..sim import iterate_batch
 from ..sim.grid import grid_batch
@@ -53,7 +53,7 @@ class SteadyState:
 
 @cache
 def _newton(evaluate, evaluate_jacobian):
-    @njit
+    @stable_jit(evaluate, evaluate_jacobian)
     def solve(starts, P, iterations, tol, out, residual):
         n = starts.shape[1]
         f = np.empty(n)

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
+from ..models.jit import prepare
 from .kernels import Outputs, Schedule, iterate_kernel
 
 __all__ = [
@@ -208,11 +209,15 @@ def _run_numba(
     chunk_size: int,
     progress: bool,
 ) -> Outputs:
-    """Run the numba kernel chunk by chunk; ``X`` becomes the final states."""
+    """Run the numba kernel chunk by chunk; ``X`` becomes the final states. The kernel is
+    compiled (or loaded from the disk cache) first, announced when ``progress``, so that the
+    progress bar counts the chunks only."""
     batch = X.shape[1]
     out = empty_outputs(model.n_state, batch, schedule)
     kernel = iterate_kernel(compile_model(model).advance)
     starts = range(0, batch, max(1, int(chunk_size)))
+    empty = (X[:, :0], P[:, :0], schedule, *(a[..., :0] for a in out))
+    prepare(kernel, empty, model.name, notify=progress)
     with thread_count(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))

@@ -28,9 +28,10 @@ from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit, prange
+from numba import prange
 
 from ...models import Model
+from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import grid_batch
 from .derivatives import map_derivatives
@@ -48,7 +49,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
     as natural-parameter continuation would)."""
     compose = orbit_composer(point_derivatives, n)
 
-    @njit(error_model="numpy")
+    @stable_jit(point_derivatives, n, m, error_model="numpy")
     def add_cycles(
         seeds, count_seeds, p, period, tol, max_iter, bound, dedup, g, found, states, monodromies
     ):
@@ -119,7 +120,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
             monodromies[g, found[g], :, :] = M
             found[g] += 1
 
-    @njit(parallel=parallel, error_model="numpy")
+    @stable_jit(add_cycles, parallel, parallel=parallel, error_model="numpy")
     def seed_all(seeds, P, period, tol, max_iter, bound, dedup, found, states, monodromies):
         for g in prange(P.shape[1]):
             add_cycles(
@@ -137,7 +138,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
                 monodromies,
             )
 
-    @njit(parallel=parallel, error_model="numpy")
+    @stable_jit(add_cycles, parallel, parallel=parallel, error_model="numpy")
     def sweep(
         shape0,
         shape1,

@@ -207,10 +207,12 @@ def lyapunov_chart(
     backend: str = "numba",
     device: str = "auto",
     dtype: str = "float64",
+    progress: bool = False,
 ) -> xr.Dataset:
     """Largest ``n_exponents`` Lyapunov exponents (per iteration) over the grid of ``axes``, by
     :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum` (QR with the generated Jacobian), on
     ``backend``/``device``/``dtype`` (:mod:`neurodyn.backends`; recorded in the attrs).
+    ``progress``: announce the kernel's compilation and show a progress bar.
 
     Returns ``lyapunov`` (..., ic, exponent) and ``lyapunov_stderr``; NaN where diverged."""
     axes, ics, P, X, shape, coords = _grid(model, axes, fixed, n_initial, seed, initial)
@@ -225,6 +227,7 @@ def lyapunov_chart(
         backend=backend,
         device=device,
         dtype=dtype,
+        progress=progress,
     )
     dims = (*axes, "ic", "exponent")
     coords["exponent"] = ("exponent", np.arange(1, n_exponents + 1), EXPONENT_ATTRS)
