@@ -23,12 +23,11 @@
 # ring-star and chain networks of Chialvo and Rulkov neurons; the Lyapunov exponents of the
 # coupled chain are the piece Ghosh et al. leave open.
 #
-# Set `NEURODYN_RESULTS` to the study's result folder (default `results/chialvo_rulkov_chain`).
+# The stores are found from the repository root (the folder above `notebooks/` with the
+# `Snakefile`), whatever the working directory; set `STUDY_CONFIG` to show another study
+# (`workflows/config/tiny.yaml` for the tiny one).
 
 # %%
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -36,10 +35,10 @@ from IPython.display import display
 
 from neurodyn.report.figures import draw_measures, draw_phase_portraits
 from neurodyn.report.study import MEASURES, choose_points, normalise_sweep, swept_parameters
-from neurodyn.store import open_dataset
+from neurodyn.workflow import open_study_store
 
-RESULTS = Path(os.environ.get("NEURODYN_RESULTS", "results/chialvo_rulkov_chain"))
-sweep = normalise_sweep(open_dataset(RESULTS / "sweep.zarr"))
+STUDY_CONFIG = "workflows/config/default.yaml"  # relative to the repository root
+sweep = normalise_sweep(open_study_store("sweep.zarr", STUDY_CONFIG))
 XNAME, YNAME = swept_parameters(sweep)[:2]
 present = [name for name in MEASURES if name in sweep]
 print(f"{sweep.attrs['model']} over {XNAME} × {YNAME}; measures: {', '.join(present)}")

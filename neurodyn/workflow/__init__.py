@@ -2,7 +2,8 @@
 
 :mod:`.config` validates study configs and splits sweeps into chunks; :mod:`.tasks` holds the
 jobs (sweep chunk with measures, merge, orbit diagram) that the rules in ``workflows/rules``
-run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``.
+run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``; :mod:`.locate` finds a study's
+stores from any working directory (notebooks).
 """
 
 from .config import (
@@ -17,6 +18,7 @@ from .config import (
     with_defaults,
     workflow_root,
 )
+from .locate import open_study_store, repository_root, study_results
 from .runner import run_study, snakemake_command
 from .tasks import compute_chunk, merge_chunks, run_chunk, run_orbit_diagram
 
@@ -28,6 +30,8 @@ __all__ = [
     "load_study",
     "merge_chunks",
     "n_chunks",
+    "open_study_store",
+    "repository_root",
     "resolve_model",
     "section",
     "snakemake_command",
@@ -35,6 +39,7 @@ __all__ = [
     "run_orbit_diagram",
     "run_study",
     "study_axes",
+    "study_results",
     "with_defaults",
     "workflow_root",
 ]
