@@ -49,7 +49,8 @@ from neurodyn.report.study import (
 )
 from neurodyn.workflow import open_study_store
 
-hv.extension("bokeh")
+# BokehJS embedded in the notebook, so that an exported HTML copy shows its plots offline
+hv.extension("bokeh", inline=True)
 
 STUDY_CONFIG = "workflows/config/default.yaml"  # relative to the repository root
 sweep = normalise_sweep(open_study_store("sweep.zarr", STUDY_CONFIG))
