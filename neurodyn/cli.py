@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .backends import BACKENDS, DTYPES
+from .cli_analyses import ANALYSIS_COMMANDS
 from .models import ExpressionError, ModelError, get_model, list_models, presets, resolve_model
 from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
 from .sim.schedule import MAX_COUNT
@@ -51,17 +52,57 @@ def models_command(name: str | None) -> None:
     metavar="NAME=START:STOP:NUM",
     help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
 )
-@click.option("--steps", type=click.IntRange(1, MAX_COUNT), default=10000, show_default=True)
 @click.option(
-    "--transient", type=click.IntRange(0, MAX_COUNT), default=None, help="Default: steps-keep."
+    "--steps",
+    type=click.IntRange(1, MAX_COUNT),
+    default=10000,
+    show_default=True,
+    help="Iterations per run in all (integrator steps for flows), transient included.",
 )
-@click.option("--keep", type=click.IntRange(0, MAX_COUNT), default=200, show_default=True)
-@click.option("--every", type=click.IntRange(1, MAX_COUNT), default=1, show_default=True)
-@click.option("--initial-conditions", "n_initial", type=click.IntRange(1, MAX_COUNT), default=1)
-@click.option("--seed", type=click.IntRange(0, MAX_COUNT), default=0, show_default=True)
+@click.option(
+    "--transient",
+    type=click.IntRange(0, MAX_COUNT),
+    default=None,
+    help="Iterations discarded before min/max/mean are taken. Default: steps - keep*every "
+    "(half of steps when nothing is kept).",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(0, MAX_COUNT),
+    default=200,
+    show_default=True,
+    help="States kept at the end of each run (the variables with an iteration dimension).",
+)
+@click.option(
+    "--every",
+    type=click.IntRange(1, MAX_COUNT),
+    default=1,
+    show_default=True,
+    help="Stride of the kept states, in iterations.",
+)
+@click.option(
+    "--initial-conditions",
+    "n_initial",
+    type=click.IntRange(1, MAX_COUNT),
+    default=1,
+    show_default=True,
+    help="Initial states per parameter point (the model's default state, or drawn with --seed).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_COUNT),
+    default=0,
+    show_default=True,
+    help="Seed of the drawn initial states.",
+)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: all cores.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Zarr store.")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="Say when numba kernels compile and show a progress bar (on stderr).",
+)
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
@@ -75,7 +116,13 @@ def models_command(name: str | None) -> None:
     show_default=True,
     help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees one).",
 )
-@click.option("--dtype", type=click.Choice(DTYPES), default="float64", show_default=True)
+@click.option(
+    "--dtype",
+    type=click.Choice(DTYPES),
+    default="float64",
+    show_default=True,
+    help="Floating-point type of the torch backend (numba always uses float64).",
+)
 def simulate_command(
     model_name: str,
     settings: tuple[str, ...],
@@ -171,6 +218,10 @@ def info_command(store: Path, verify: bool) -> None:
             click.echo(f"verified: all {verify_store(store)} chunks read")
     except (FileNotFoundError, ValueError) as err:
         raise click.UsageError(str(err)) from None
+
+
+for _command in ANALYSIS_COMMANDS:
+    main.add_command(_command)
 
 
 def _model(name: str):

@@ -26,13 +26,12 @@
 # * a point picker: click a chart (or move the sliders) and the phase portraits and the
 #   orbit diagram follow the chosen point.
 #
-# Set `NEURODYN_RESULTS` to the study's result folder (default `results/chialvo_rulkov_chain`).
+# The stores are found from the repository root (the folder above `notebooks/` with the
+# `Snakefile`), whatever the working directory; set `STUDY_CONFIG` to show another study
+# (`workflows/config/tiny.yaml` for the tiny one).
 # The interactive parts need a running kernel; a static copy shows the initial point.
 
 # %%
-import os
-from pathlib import Path
-
 import datashader as dsh
 import holoviews as hv
 import numpy as np
@@ -48,13 +47,14 @@ from neurodyn.report.study import (
     point_values,
     swept_parameters,
 )
-from neurodyn.store import open_dataset
+from neurodyn.workflow import open_study_store
 
-hv.extension("bokeh")
+# BokehJS embedded in the notebook, so that an exported HTML copy shows its plots offline
+hv.extension("bokeh", inline=True)
 
-RESULTS = Path(os.environ.get("NEURODYN_RESULTS", "results/chialvo_rulkov_chain"))
-sweep = normalise_sweep(open_dataset(RESULTS / "sweep.zarr"))
-orbit = open_dataset(RESULTS / "orbit.zarr")
+STUDY_CONFIG = "workflows/config/default.yaml"  # relative to the repository root
+sweep = normalise_sweep(open_study_store("sweep.zarr", STUDY_CONFIG))
+orbit = open_study_store("orbit.zarr", STUDY_CONFIG)
 XNAME, YNAME = swept_parameters(sweep)[:2]
 NODES = node_variables(sweep)
 print(

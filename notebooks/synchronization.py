@@ -23,23 +23,27 @@
 # ring-star and chain networks of Chialvo and Rulkov neurons; the Lyapunov exponents of the
 # coupled chain are the piece Ghosh et al. leave open.
 #
-# Set `NEURODYN_RESULTS` to the study's result folder (default `results/chialvo_rulkov_chain`).
+# The stores are found from the repository root (the folder above `notebooks/` with the
+# `Snakefile`), whatever the working directory; set `STUDY_CONFIG` to show another study
+# (`workflows/config/tiny.yaml` for the tiny one).
 
 # %%
-import os
-from pathlib import Path
-
+import holoviews as hv
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
+import xarray as xr
+from hvplot import hvPlot
 from IPython.display import display
 
 from neurodyn.report.figures import draw_measures, draw_phase_portraits
 from neurodyn.report.study import MEASURES, choose_points, normalise_sweep, swept_parameters
-from neurodyn.store import open_dataset
+from neurodyn.workflow import open_study_store
 
-RESULTS = Path(os.environ.get("NEURODYN_RESULTS", "results/chialvo_rulkov_chain"))
-sweep = normalise_sweep(open_dataset(RESULTS / "sweep.zarr"))
+# BokehJS embedded in the notebook, so that an exported HTML copy shows its plots offline
+# (hvPlot is used directly: importing hvplot.pandas or hvplot.xarray loads BokehJS from a CDN)
+hv.extension("bokeh", inline=True)
+
+STUDY_CONFIG = "workflows/config/default.yaml"  # relative to the repository root
+sweep = normalise_sweep(open_study_store("sweep.zarr", STUDY_CONFIG))
 XNAME, YNAME = swept_parameters(sweep)[:2]
 present = [name for name in MEASURES if name in sweep]
 print(f"{sweep.attrs['model']} over {XNAME} × {YNAME}; measures: {', '.join(present)}")
@@ -51,32 +55,31 @@ if missing:
 # ## Maps over the two couplings
 #
 # Each measure at every grid point, averaged over the initial states (λ: the largest
-# exponent). Conventions are in each variable's attributes (printed below the maps).
+# exponent); hover for the values, zoom and pan with the toolbar. Conventions are in each
+# variable's attributes (printed below the maps).
 
 
 # %%
-def grid_mean(name: str) -> np.ndarray:
+def per_point(name: str) -> xr.DataArray:
+    """The measure at every point and initial state (λ: the largest exponent)."""
     values = sweep[name]
     if "exponent" in values.dims:
-        values = values.isel(exponent=0)
-    return values.astype(float).mean("ic", skipna=True).transpose(YNAME, XNAME).values
+        values = values.isel(exponent=0, drop=True)
+    return values.astype(float)
+
+
+def label(name: str) -> str:
+    return MEASURES[name].label + ("1" if name == "lyapunov" else "")
 
 
 shown = [n for n in present if n not in ("lyapunov_stderr", "period")]
-cols = 3
-rows = -(-len(shown) // cols)
-fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
-for ax, name in zip(axes.flat, shown, strict=False):
-    mesh = ax.pcolormesh(
-        sweep[XNAME].values, sweep[YNAME].values, grid_mean(name), shading="nearest"
+maps = [
+    hvPlot(per_point(name).mean("ic", skipna=True)).image(
+        x=XNAME, y=YNAME, title=label(name), cmap="viridis", frame_width=240
     )
-    fig.colorbar(mesh, ax=ax)
-    label = MEASURES[name].label + ("1" if name == "lyapunov" else "")
-    ax.set(title=label, xlabel=XNAME, ylabel=YNAME)
-for ax in axes.flat[len(shown) :]:
-    ax.set_axis_off()
-fig.tight_layout()
-plt.show()
+    for name in shown
+]
+display(hv.Layout(maps).cols(3))
 
 for name in shown:
     attrs = sweep[name].attrs
@@ -101,24 +104,22 @@ plt.show()
 # ## Synchrony and chaos together
 #
 # Every point and initial state as one row; how strongly the measures go together over this
-# sweep (Spearman rank correlation), and Γ against λ1.
+# sweep (Spearman rank correlation), and Γ against λ1 (hover for the point).
 
 # %%
-columns = {}
-for name in shown:
-    values = sweep[name]
-    if "exponent" in values.dims:
-        values = values.isel(exponent=0)
-    columns[name] = values.astype(float).values.ravel()
-table = pd.DataFrame(columns)
-display(table.corr(method="spearman").round(2))
+table = xr.Dataset({name: per_point(name) for name in shown}).to_dataframe().reset_index()
+display(table[shown].corr(method="spearman").round(2))
 
 if {"cross_correlation", "lyapunov"} <= set(table):
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.scatter(table["lyapunov"], table["cross_correlation"], s=10)
-    ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
-    ax.set(xlabel="λ1 (1/iteration)", ylabel="cross-correlation Γ")
-    plt.show()
+    scatter = hvPlot(table).scatter(
+        x="lyapunov",
+        y="cross_correlation",
+        hover_cols=[XNAME, YNAME, "ic"],
+        xlabel="λ1 (1/iteration)",
+        ylabel="cross-correlation Γ",
+        frame_width=360,
+    )
+    display(scatter * hv.VLine(0.0).opts(color="gray", line_dash="dashed"))
 
 # %% [markdown]
 # ## The most and least synchronised points

@@ -54,6 +54,9 @@ def test_forward_and_backward_sweeps_expose_hysteresis(bistable):
     )
     x = ds["x"]
     assert not ds["diverged"].any()
+    for name in ds.variables:  # every variable and coordinate is labelled
+        assert ds[name].attrs["long_name"] and ds[name].attrs["units"], name
+    assert ds.attrs["fixed_parameters"] == {}
     lower, upper = _branches(beta)
     inside = np.abs(beta) < FOLD - 0.011
     forward = x.sel(mode="forward").isel(ic=0, iteration=-1).values

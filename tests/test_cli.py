@@ -46,6 +46,10 @@ def test_simulate_writes_the_sweep_and_info_describes_it(tmp_path):
     info = CliRunner().invoke(main, ["info", str(out)])
     assert info.exit_code == 0
     assert "chialvo" in info.output and "b" in info.output
+    versions = stored.attrs["package_versions"]
+    assert versions["numpy"] == np.__version__
+    assert "package versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) in info.output
+    assert "  equations:\n    x: x**2 * exp(y - x) + k\n    y: a*y - b*x + c\n" in info.output
 
 
 def test_models_lists_and_describes():

@@ -182,7 +182,7 @@ def test_mackey_glass_against_method_of_steps():
     t = off_grid.time.values
     exact = np.where(t <= tau, first(t), second.sol(np.maximum(t, tau))[0])
     assert np.abs(off_grid.x.values - exact).max() < 1e-5
-    assert ds.attrs["integrator"] == "rk4" and "x(t - tau)" in ds.attrs["delays"]
+    assert ds.attrs["integrator"] == "rk4" and "x(t - tau)" in ds.attrs["delays"].values()
 
 
 def test_mackey_glass_is_chaotic_at_tau_17():

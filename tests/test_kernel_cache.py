@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import json, sys
 import numpy as np
@@ -43,3 +45,49 @@ def test_cached_kernels_of_two_models_load_into_one_process(tmp_path):
     assert any(tmp_path.rglob("*.nbc")), "nothing was cached"
     both = _run(tmp_path, "logistic", "henon")
     assert both == {**first, **second}
+
+
+NEWTON = """
+import json
+import numpy as np
+from neurodyn.analysis.bifurcation import newton_cycles
+from neurodyn.analysis.bifurcation.derivatives import map_derivatives
+from neurodyn.analysis.bifurcation.fixed_points import _newton_kernel
+from neurodyn.models import compile_model, get_model
+from neurodyn.neuralmass import steady_states
+from neurodyn.neuralmass.wilson_cowan import _newton
+
+henon = get_model("henon")
+seeds, parameters = np.array([[0.5, -1.0], [0.2, 0.3]]), np.array([[1.4, 1.4], [0.3, 0.3]])
+X, status = newton_cycles(henon, seeds, parameters, period=2)
+states = steady_states("fitzhugh_nagumo", starts_per_axis=5)
+deriv = map_derivatives(henon)
+flow = compile_model(get_model("fitzhugh_nagumo"))
+kernels = [
+    _newton_kernel(deriv.point_derivatives, deriv.n, deriv.m, False),
+    _newton(flow.evaluate, flow.evaluate_jacobian),
+]
+print(json.dumps({
+    "numbers": [X.ravel().tolist(), status.tolist(), [s.state.tolist() for s in states]],
+    "hits": [sum(k.stats.cache_hits.values()) for k in kernels],
+    "misses": [sum(k.stats.cache_misses.values()) for k in kernels],
+}))
+"""
+
+
+@pytest.mark.slow
+def test_newton_kernels_of_cycles_and_steady_states_are_cached_on_disk(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, "-c", NEWTON], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    cold, warm = run(), run()
+    assert cold["misses"] == [1, 1] and cold["hits"] == [0, 0]
+    assert warm["misses"] == [0, 0] and warm["hits"] == [1, 1]
+    assert warm["numbers"] == cold["numbers"]
+    assert cold["numbers"][1] == [1, 1]  # both seeds converged (f^2(x) = x)

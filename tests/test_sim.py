@@ -103,7 +103,10 @@ def test_sweep_dataset_is_labelled():
     assert ds["b"].attrs["valid_range"] == [0.0, 5.0]
     assert ds.attrs["model"] == "chialvo" and ds.attrs["time_unit"] == "iteration"
     assert ds.attrs["transient"] == 190 and ds.attrs["seed"] == 0
-    assert "fixed_parameters" in ds.attrs and '"k": 0.03' in ds.attrs["fixed_parameters"]
+    assert ds.attrs["fixed_parameters"]["k"] == 0.03
+    assert ds.attrs["equations"] == {"x": "x**2 * exp(y - x) + k", "y": "a*y - b*x + c"}
+    assert ds.attrs["swept_parameters"] == ["b"]
+    assert ds["ic"].attrs["units"] == "1" and ds["iteration"].attrs["units"] == "iterations"
     np.testing.assert_array_equal(ds["x_initial"].values, [0.5])
 
 

@@ -20,6 +20,7 @@ from neurodyn.store import (
     PROVENANCE_KEYS,
     AttrsNotStorableError,
     _atomic,
+    attr_value,
     auto_chunks,
     combine_parts,
     merge_stores,
@@ -633,3 +634,28 @@ def test_store_info_summarises(tmp_path: Path) -> None:
     assert "model: chialvo" in text and "seed: 12345" in text
     assert f"git revision: {provenance()['git_revision']}" in text
     assert f"xarray {xr.__version__}" in text
+
+
+def test_mapping_attrs_are_stored_as_json_objects_and_old_text_attrs_still_read(
+    tmp_path: Path,
+) -> None:
+    ds = sweep_dataset()
+    target = write_dataset(ds, tmp_path / "new.zarr")
+    raw = json.loads((target / "zarr.json").read_text())["attributes"]
+    assert raw["parameters"] == {"b": 0.6, "c": 0.28}
+    assert raw["package_versions"] == provenance()["package_versions"]
+    # a store written when mappings were JSON text: read and summarised the same way
+    old = ds.copy()
+    old.attrs = {
+        **ds.attrs,
+        "parameters": json.dumps(ds.attrs["parameters"]),
+        "package_versions": json.dumps({"numpy": "1.2.3", "zarr": "3.0.0"}),
+    }
+    text = store_info(write_dataset(old, tmp_path / "old.zarr"))
+    assert "package versions: numpy 1.2.3, zarr 3.0.0" in text
+    assert "  parameters:\n    b: 0.6\n    c: 0.28\n" in text
+    assert attr_value(open_dataset(tmp_path / "old.zarr").attrs["parameters"]) == {
+        "b": 0.6,
+        "c": 0.28,
+    }
+    assert attr_value("[not json") == "[not json" and attr_value(3) == 3

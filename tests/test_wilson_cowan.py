@@ -2,7 +2,6 @@
 against plain numpy references, exact fixed points, and the torch version."""
 
 import dataclasses
-import json
 
 import numpy as np
 import pytest
@@ -227,7 +226,7 @@ def test_noise_is_seeded():
         "wilson_cowan:neurolib", W, duration=100, parameters={"P": 1.0}
     )
     np.testing.assert_array_equal(quiet.E.values, deterministic.E.values)
-    assert json.loads(a.attrs["noise"])["sigma"] == 0.05 and a.attrs["seed"] == 1
+    assert a.attrs["noise"]["sigma"] == 0.05 and a.attrs["seed"] == 1
 
 
 # --- presets: fixed points, stability, oscillations --------------------------------------------

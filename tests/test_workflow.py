@@ -263,6 +263,22 @@ def test_snakemake_report_lists_the_figures(tmp_path):
     text = out.read_text(errors="replace")
     assert "two_parameter.png" in text and "orbit_diagram.png" in text
     assert sys.getsizeof(text) > 100_000  # the figures are embedded
+    # every job recorded its time and memory (benchmark directive)
+    benchmarks = sorted(p.name for p in (tmp_path / "results" / "tiny" / "benchmarks").iterdir())
+    assert benchmarks == ["chunk_000.tsv", "merge.tsv", "orbit.tsv", "report.tsv"]
+    header, row = (tmp_path / "results" / "tiny" / "benchmarks" / "merge.tsv").read_text().split(
+        "\n"
+    )[:2]
+    assert header.split("\t")[:3] == ["s", "h:m:s", "max_rss"] and float(row.split("\t")[0]) > 0
+
+
+def test_snakemake_lint_is_clean():
+    pytest.importorskip("snakemake")
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], capture_output=True, text=True, cwd=REPO
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Congratulations, your workflow is in a good condition!" in done.stdout + done.stderr
 
 
 @pytest.mark.workflow

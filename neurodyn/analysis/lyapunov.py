@@ -19,16 +19,20 @@ from functools import cache
 
 import numpy as np
 from numba import prange
+from tqdm.auto import tqdm
 
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
-from ..models.jit import stable_jit
+from ..models.jit import prepare, stable_jit
 from ..models.vecmath import small_matmul
 from ..sim.batch import thread_count
 from ..sim.choice import default_chunk_size
 from ..sim.kernels import BLOCK
 
-__all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
+__all__ = ["CHUNK", "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
+
+CHUNK = 1 << 14
+"""Points per call of the numba kernel (a step of the progress bar)."""
 
 
 @dataclass
@@ -106,6 +110,7 @@ def lyapunov_spectrum(
     backend: str = "numba",
     device: str = "auto",
     dtype: str = "float64",
+    progress: bool = False,
 ) -> LyapunovResult:
     """Lyapunov spectrum of ``model`` for each column of ``initial`` (n_state, batch) and
     ``parameters`` (n_param, batch): ``transient`` iterations discarded, then ``steps``
@@ -114,6 +119,9 @@ def lyapunov_spectrum(
 
     ``backend``, ``device``, ``dtype``: the numba kernel (float64, CPU) or the generated torch
     code on a CPU or GPU (:mod:`neurodyn.backends`); the same algorithm either way.
+    ``progress``: announce the compilation of the numba kernel and show a progress bar over
+    chunks of :data:`CHUNK` points (every point is computed on its own, so the chunking does
+    not change the numbers).
     """
     choice = resolve_backend(backend, device, dtype)
     n = model.n_state
@@ -155,8 +163,16 @@ def lyapunov_spectrum(
     else:
         compiled = compile_model(model)
         kernel = _qr_kernel(compiled.advance, compiled.jacobian)
+        fixed = (int(transient), segment_length)
+        empty = (X[:, :0], P[:, :0], Q[:0], *fixed, log_r[..., :0], bound, ok[:0])
+        prepare(kernel, empty, model.name, notify=progress)
+        starts = range(0, batch, CHUNK)
         with thread_count(threads):
-            kernel(X, P, Q, int(transient), segment_length, log_r, bound, ok)
+            for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
+                part = slice(start, start + CHUNK)
+                x, p, lr, k = (a[..., part].copy() for a in (X, P, log_r, ok))
+                kernel(x, p, Q[part].copy(), *fixed, lr, bound, k)
+                X[:, part], log_r[..., part], ok[part] = x, lr, k
     per_segment = log_r / segment_length
     if model.kind == "flow":
         per_segment /= P[model.parameter_names.index("dt")]

@@ -17,7 +17,6 @@ step. Before t = 0 the history is constant, equal to the initial state.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -214,9 +213,9 @@ def delay_trajectory(
     attrs = {
         "model": model.name,
         "model_source": model.source,
-        "equations": json.dumps(dict(zip(model.state_names, model.equations, strict=True))),
-        "delays": json.dumps({n: f"{v}(t - {lag})" for n, v, lag in flow.delayed}),
-        "parameters": json.dumps({k: float(v) for k, v in resolved.items()}),
+        "equations": dict(zip(model.state_names, model.equations, strict=True)),
+        "delays": {n: f"{v}(t - {lag})" for n, v, lag in flow.delayed},
+        "parameters": {k: float(v) for k, v in resolved.items()},
         "dt": step,
         "time_unit": unit,
         "integrator": integrator,
@@ -224,6 +223,6 @@ def delay_trajectory(
         "history": "constant, equal to the initial state",
         "transient": skip * step,
         "every": int(every),
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords={"time": ("time", time, {"units": unit})}, attrs=attrs)

@@ -18,7 +18,6 @@ Trefethen use ``L = 32 pi`` with ``u0 = cos(x/16) (1 + sin(x/16))``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -145,6 +144,6 @@ def ks_trajectory(
         "transient": skip * dt,
         "every": every,
         "seed": seed,
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset({"u": (dims, values)}, coords={"time": time, "x": solver.x}, attrs=attrs)

@@ -18,7 +18,6 @@ state loses stability at ``K_c = 2 gamma`` and ``r = sqrt(1 - K_c / K)`` above i
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -226,10 +225,8 @@ def simulate_kuramoto(
         "transient": skip * dt,
         "every": every,
         "seed": seed,
-        "frequencies": json.dumps(
-            {"mean": float(np.mean(omega)), "median": float(np.median(omega))}
-        ),
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        "frequencies": {"mean": float(np.mean(omega)), "median": float(np.median(omega))},
+        **provenance(),
     }
     coords = {"K": ("K", Ks), "time": ("time", time)}
     return xr.Dataset(data, coords=coords, attrs=attrs)

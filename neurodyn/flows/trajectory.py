@@ -16,7 +16,6 @@ is flagged ``diverged`` and its states are NaN.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 
 import numpy as np
@@ -132,18 +131,18 @@ def trajectory(
         "model": model.name,
         "model_kind": model.kind,
         "model_source": model.source,
-        "equations": json.dumps(dict(zip(model.state_names, model.equations, strict=True))),
-        "parameters": json.dumps({k: np.asarray(v).tolist() for k, v in resolved.items()}),
+        "equations": dict(zip(model.state_names, model.equations, strict=True)),
+        "parameters": {k: np.asarray(v).tolist() for k, v in resolved.items()},
         "dt": step,
         "time_unit": unit,
         "integrator": model.integrator if flow else "map",
         "transient": float(skip * step),
         "every": int(every),
-        "noise": json.dumps(dict(noise or {})),
+        "noise": dict(noise or {}),
         "noise_convention": "additive: dX = f(X) dt + g dW; Philox4x64 normals keyed by "
         "(seed, step, point)",
         "seed": int(seed),
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     coords = {"time": ("time", times, {"units": unit})}
     if not single:

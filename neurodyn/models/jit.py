@@ -11,16 +11,22 @@ source, or the identities of the functions a kernel closes over) instead. The ca
 contains every closed-over function's code, pickled by value, so changed code misses the cache
 and is compiled afresh; the identity only makes equal code hit it. Caches live in numba's usual
 place (``__pycache__`` beside the source, or ``NUMBA_CACHE_DIR``).
+
+:func:`prepare` compiles a kernel for the arguments of its coming call before the call (or loads
+it from the disk cache) and, when asked, says so on stderr with the time it took, so that a
+progress bar that follows measures the work only.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import sys
+import time
+from collections.abc import Callable, Sequence
 
-from numba import njit
+from numba import njit, typeof
 
-__all__ = ["identity", "stabilise", "stable_jit"]
+__all__ = ["identity", "prepare", "stabilise", "stable_jit"]
 
 
 def identity(*parts: object) -> str:
@@ -58,3 +64,27 @@ def stable_jit(*key: object, cache: bool = True, **options: object) -> Callable:
         return stabilise(dispatcher, name)
 
     return wrap
+
+
+def prepare(dispatcher, args: Sequence[object], label: str, notify: bool = False) -> None:
+    """Compile ``dispatcher`` for the types of ``args`` now, or load it from numba's disk cache.
+
+    With ``notify``, a kernel not yet ready in this process is announced on stderr (``label:
+    preparing numba kernels ...``) and followed by how it was made ready (compiled, or loaded
+    from the disk cache) and the seconds it took. Compiling takes seconds to a minute per
+    model and kernel; a cached kernel loads in about a second.
+    """
+    signature = tuple(typeof(arg) for arg in args)
+    if not notify or signature in dispatcher.overloads:
+        dispatcher.compile(signature)
+        return
+    hits = sum(dispatcher.stats.cache_hits.values())
+    sys.stderr.write(f"{label}: preparing numba kernels (compiled once, then cached on disk) ...")
+    sys.stderr.flush()
+    start = time.perf_counter()
+    dispatcher.compile(signature)
+    how = "loaded from the disk cache" if sum(dispatcher.stats.cache_hits.values()) > hits else (
+        "compiled"
+    )
+    sys.stderr.write(f" {how} in {time.perf_counter() - start:.1f} s\n")
+    sys.stderr.flush()

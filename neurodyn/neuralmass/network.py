@@ -33,7 +33,6 @@ normals ``xi`` come from the counter-based generator of :mod:`neurodyn.models.no
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -440,8 +439,8 @@ def simulate_network(
     attrs = {
         "model": node.name,
         "model_source": node.source,
-        "equations": json.dumps(dict(zip(node.state_names, node.equations, strict=True))),
-        "parameters": json.dumps({k: _jsonable(v) for k, v in values.items()}),
+        "equations": dict(zip(node.state_names, node.equations, strict=True)),
+        "parameters": {k: _jsonable(v) for k, v in values.items()},
         "dt": dt,
         "time_unit": unit,
         "integrator": integrator,
@@ -452,13 +451,13 @@ def simulate_network(
         "input_parameter": target,
         "coupling_convention": f"{target}_i + G * sum_j W[i, j] * {coupled}_j(t - d_ij)",
         "max_delay_steps": int(D.max()),
-        "noise": json.dumps(
+        "noise": (
             None
             if noise is None
             else {"sigma": noise.sigma, "tau": noise.tau, "mean": dict(noise.mean)}
         ),
         "seed": int(seed),
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 

@@ -15,16 +15,15 @@ times ``frequency_scale`` (1000 for ms, giving Hz).
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit
 
 from ..analysis.bifurcation.linalg import solve_small
 from ..models import Model, compile_model, get_model
+from ..models.jit import stable_jit
 from ..provenance import provenance
 from ..sim import iterate_batch
 from ..sim.grid import grid_batch
@@ -54,7 +53,7 @@ class SteadyState:
 
 @cache
 def _newton(evaluate, evaluate_jacobian):
-    @njit
+    @stable_jit(evaluate, evaluate_jacobian)
     def solve(starts, P, iterations, tol, out, residual):
         n = starts.shape[1]
         f = np.empty(n)
@@ -225,9 +224,9 @@ def oscillation_sweep(
     attrs = {
         "model": model.name,
         "variable": variable,
-        "fixed_parameters": json.dumps(
-            {k: float(v) for k, v in model.resolve_parameters(fixed).items() if k not in axes}
-        ),
+        "fixed_parameters": {
+            k: float(v) for k, v in model.resolve_parameters(fixed).items() if k not in axes
+        },
         "dt": dt,
         "time_unit": unit,
         "integrator": model.integrator,
@@ -236,6 +235,6 @@ def oscillation_sweep(
         "sample_every": sample_every,
         "amplitude_threshold": amplitude_threshold,
         "frequency_convention": "upward crossings of (max+min)/2, linearly interpolated",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -8,7 +8,6 @@ the kept states of a sweep store. Every figure has a fixed size in pixels (``fig
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ..analysis.bifurcation import Branch, SpecialPoint, plot_orbit_diagram, plot_two_parameter
+from ..store.attrs import attr_value
 from .study import MEASURES, Point, node_variables, swept_parameters
 
 __all__ = [
@@ -71,7 +71,7 @@ def curve_from_dataset(ds: xr.Dataset) -> Branch:
     """A two-parameter bifurcation curve read back from its stored form
     (:meth:`Branch.to_dataset`), for drawing over the charts. The model is not stored, so the
     branch's ``model`` is None; unknowns and tangents are not stored either and are empty."""
-    free = tuple(json.loads(ds.attrs["free_parameters"]))
+    free = tuple(attr_value(ds.attrs["free_parameters"]))
     n_special = ds.sizes.get("special", 0)
     special = [
         SpecialPoint(
@@ -94,7 +94,7 @@ def curve_from_dataset(ds: xr.Dataset) -> Branch:
         kind=str(ds.attrs["kind"]),
         period=int(ds.attrs["period"]),
         free=free,
-        fixed=json.loads(ds.attrs.get("fixed_parameters", "{}")),
+        fixed=dict(attr_value(ds.attrs.get("fixed_parameters", {}))),
         orbits=ds["orbit"].values,
         values=np.column_stack([ds[p].values for p in free]),
         multipliers=ds["multipliers"].values,

@@ -19,8 +19,9 @@ import numpy as np
 import xarray as xr
 
 from ..provenance import provenance
+from ..store.attrs import attr_value
 from .captions import FIGURES
-from .study import MEASURES, Point, attr_value, point_values, swept_parameters
+from .study import MEASURES, Point, point_values, swept_parameters
 
 __all__ = ["RenderedFigure", "render_html"]
 

@@ -8,7 +8,6 @@ a measure that is absent is reported as absent, not guessed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +17,11 @@ import numpy as np
 import xarray as xr
 
 from ..analysis.measures import OUTPUTS, Output
+from ..store.attrs import EXPONENT_ATTRS, attr_value
 
 __all__ = [
     "MEASURES",
     "Point",
-    "attr_value",
     "choose_points",
     "missing_measures",
     "node_variables",
@@ -57,17 +56,6 @@ class Point:
         return {**self.parameters, "ic": self.ic}
 
 
-def attr_value(value: Any) -> Any:
-    """An attribute as a Python value: JSON text (as the sweep writes dicts and lists) is
-    decoded, everything else is returned as it is."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def swept_parameters(ds: xr.Dataset) -> list[str]:
     """The swept parameters: the ``swept_parameters`` attribute, else the dimensions of
     ``diverged`` (or of the first variable) other than ``ic``, ``iteration`` and ``exponent``."""
@@ -82,7 +70,8 @@ def normalise_sweep(ds: xr.Dataset) -> xr.Dataset:
     """Give an ``exponent`` dimension without a coordinate the labels 1, 2, ... (exponent 1 is
     the largest), so that points and tables can name exponents."""
     if "exponent" in ds.dims and "exponent" not in ds.coords:
-        ds = ds.assign_coords(exponent=np.arange(1, ds.sizes["exponent"] + 1))
+        labels = np.arange(1, ds.sizes["exponent"] + 1)
+        ds = ds.assign_coords(exponent=("exponent", labels, EXPONENT_ATTRS))
     return ds
 
 

@@ -19,7 +19,6 @@ and ``n_test`` test rows; the readout is fitted on one-step pairs of the trainin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -116,12 +115,12 @@ def reservoir_sweep(
         "n_train": int(n_train),
         "n_test": int(n_test),
         "warmup": int(warmup),
-        "hyperparameters": json.dumps(fixed),
+        "hyperparameters": fixed,
         "nrmse_convention": "RMSE / std(truth), all columns pooled",
         "valid_time_convention": "rows before ||pred - truth|| / rms distance of truth from its "
         "mean first exceeds 0.4, times dt (times lambda_1 for Lyapunov times)",
         "protocol": "ridge readout on one-step pairs after warmup; forecasts start from the state "
         "reached on the training rows",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(variables, coords={k: (k, v) for k, v in axes.items()}, attrs=attrs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import Model, compile_model
+from ..models.jit import prepare
 from .choice import Backend, default_chunk_size, resolve_backend
 from .kernels import Outputs, Schedule, iterate_kernel
 from .schedule import (
@@ -99,4 +100,14 @@ def _run_numba_chunk(
     return final, out
 
 
-register_runner(Runner("numba", _run_numba_chunk, thread_count))
+def _prepare_numba(model: Model, schedule: Schedule, out: Outputs, progress: bool) -> None:
+    """Compile the numba kernel for ``model`` (or load it from the disk cache), announced on
+    stderr when ``progress``."""
+    kernel = iterate_kernel(compile_model(model).advance)
+    empty = np.empty((model.n_state, 0))
+    no_parameters = np.empty((len(model.parameters), 0))
+    prepare(kernel, (empty, no_parameters, schedule, *(a[..., :0] for a in out)), model.name,
+            notify=progress)
+
+
+register_runner(Runner("numba", _run_numba_chunk, thread_count, _prepare_numba))

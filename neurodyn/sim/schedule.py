@@ -172,12 +172,15 @@ RunChunk = Callable[[Model, np.ndarray, np.ndarray, Schedule, Backend], tuple[np
 
 @dataclass(frozen=True)
 class Runner:
-    """A backend's batch runner: ``run_chunk`` (see the module docstring) and ``threads``, the
-    context manager setting its CPU threads."""
+    """A backend's batch runner: ``run_chunk`` (see the module docstring), ``threads``, the
+    context manager setting its CPU threads, and optionally ``prepare(model, schedule, out,
+    progress)``, which compiles (or loads) the backend's kernel before the chunks run, so that
+    the progress bar counts the chunks only."""
 
     name: str
     run_chunk: RunChunk
     threads: Callable[[int | None], contextlib.AbstractContextManager[None]]
+    prepare: Callable[[Model, Schedule, Outputs, bool], None] | None = None
 
 
 BUILTIN_RUNNER_MODULES = {"torch": "neurodyn.backends.torch_batch"}
@@ -218,6 +221,8 @@ def run_in_chunks(
     batch = X.shape[1]
     out = empty_outputs(model.n_state, batch, schedule)
     starts = range(0, batch, max(1, int(chunk_size)))
+    if run.prepare is not None:
+        run.prepare(model, schedule, out, progress)
     with run.threads(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import xarray as xr
 
 from ..models import Model
 from ..provenance import provenance
+from ..store.attrs import IC_ATTRS, ITERATION_ATTRS
 from .batch import iterate_batch
 from .grid import check_memory, grid_batch
 from .schedule import check_schedule
@@ -172,17 +171,17 @@ def sweep(
         {"long_name": "state became non-finite or left [-bound, bound]; its values are NaN"},
     )
     coords = {name: (name, values, _parameter_attrs(model, name)) for name, values in axes.items()}
-    coords["ic"] = ("ic", np.arange(n_ic))
+    coords["ic"] = ("ic", np.arange(n_ic), IC_ATTRS)
     if keep:
-        coords["iteration"] = ("iteration", result.kept_iterations)
+        coords["iteration"] = ("iteration", result.kept_iterations, ITERATION_ATTRS)
     resolved = model.resolve_parameters(fixed)
     attrs = {
         "model": model.name,
         "model_kind": model.kind,
         "model_source": model.source,
-        "equations": json.dumps(dict(zip(model.state_names, model.equations, strict=True))),
-        "fixed_parameters": json.dumps({k: v for k, v in resolved.items() if k not in axes}),
-        "swept_parameters": json.dumps(list(axes)),
+        "equations": dict(zip(model.state_names, model.equations, strict=True)),
+        "fixed_parameters": {k: v for k, v in resolved.items() if k not in axes},
+        "swept_parameters": list(axes),
         "seed": seed,
         "steps": steps,
         "transient": transient,
@@ -191,7 +190,7 @@ def sweep(
         "bound": result.schedule.bound,
         "time_unit": "iteration",
         **result.backend.attrs(),
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 

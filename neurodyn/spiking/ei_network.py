@@ -27,7 +27,6 @@ and finite size (compared in the tests).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 
@@ -231,15 +230,15 @@ def simulate_ei(
         "rate_wilson_cowan_fixed_point": (("population",), fixed_rates, {"units": "Hz"}),
     }
     attrs = {
-        "network": json.dumps({**asdict(net), "k_e": net.k_e, "k_i": net.k_i}),
-        "wilson_cowan_parameters": json.dumps(values),
+        "network": {**asdict(net), "k_e": net.k_e, "k_i": net.k_i},
+        "wilson_cowan_parameters": values,
         "wilson_cowan_model": node.name,
         "activity_scale": f"E = rate / {r_max} Hz (1 / tau_ref)",
         "dt": dt,
         "transient": transient,
         "seed": seed,
         "backend": f"brian2 {b2.__version__} (numpy target)",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     coords = {"time": ("time", edges[1:], {"units": "ms"}), "population": population}
     return xr.Dataset(data, coords=coords, attrs=attrs)

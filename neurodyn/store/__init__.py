@@ -5,9 +5,10 @@
 * :func:`store_info` — a human-readable summary of a store (``neurodyn info STORE``).
 * :func:`merge_stores` — combine the part stores of one sweep by coordinates.
 * :func:`verify_store` — read every chunk; a missing or corrupt one is a :class:`StoreError`.
+* :func:`attr_value` — an attribute as a Python value (decodes JSON text of older stores).
 """
 
-from neurodyn.store.attrs import AttrsNotStorableError, json_attrs
+from neurodyn.store.attrs import AttrsNotStorableError, attr_value, json_attrs
 from neurodyn.store.integrity import StoreError, verify_store
 from neurodyn.store.merge import combine_parts, merge_stores
 from neurodyn.store.zarrstore import (
@@ -26,6 +27,7 @@ __all__ = [
     "PROVENANCE_KEYS",
     "AttrsNotStorableError",
     "StoreError",
+    "attr_value",
     "auto_chunks",
     "check_writable",
     "combine_parts",

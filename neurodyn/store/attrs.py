@@ -22,11 +22,19 @@ path inside it (``attrs['params']['a'][2]``): complex numbers, ``bytes``, sets, 
 mapping keys that are not strings (JSON would silently turn ``1`` into ``"1"``), and NaN or
 infinite floats (``NaN`` is not JSON; zarr-python writes it anyway but other Zarr readers reject
 the whole ``zarr.json``, so store ``None`` or a string such as ``"nan"`` instead).
+
+Mappings and lists (``equations``, ``fixed_parameters``, ``package_versions``, …) are stored as
+JSON objects and arrays, so they read back as ``dict`` and ``list``. Stores written before this
+held some of them as JSON text; :func:`attr_value` reads either.
+
+The coordinates that every result store shares carry the attributes defined once here:
+:data:`IC_ATTRS`, :data:`ITERATION_ATTRS` and :data:`EXPONENT_ATTRS`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import os
 from collections.abc import Mapping
@@ -34,7 +42,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AttrsNotStorableError", "json_attrs", "json_value"]
+__all__ = [
+    "EXPONENT_ATTRS",
+    "IC_ATTRS",
+    "ITERATION_ATTRS",
+    "AttrsNotStorableError",
+    "attr_value",
+    "json_attrs",
+    "json_value",
+]
+
+#: Attributes of the ``ic`` coordinate: the index of the initial state (0 = the first).
+IC_ATTRS = {"long_name": "index of the initial state", "units": "1"}
+#: Attributes of the ``iteration`` coordinate of kept states.
+ITERATION_ATTRS = {
+    "long_name": "iteration number of the kept state (the state after that many iterations)",
+    "units": "iterations",
+}
+#: Attributes of the ``exponent`` coordinate of Lyapunov spectra.
+EXPONENT_ATTRS = {"long_name": "rank of the Lyapunov exponent (1 = largest)", "units": "1"}
 
 
 class AttrsNotStorableError(TypeError, ValueError):
@@ -47,6 +73,17 @@ def json_attrs(attrs: Mapping[Any, Any], where: str = "attrs") -> dict[str, Any]
     ``where`` names the mapping in error messages, e.g. ``"variable 'x' attrs"``.
     """
     return json_value(attrs, where) if attrs else {}
+
+
+def attr_value(value: Any) -> Any:
+    """An attribute as a Python value: JSON text of an object or array (as stores written before
+    mappings were stored natively hold them) is decoded, everything else is returned as is."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def json_value(value: Any, where: str = "value") -> Any:

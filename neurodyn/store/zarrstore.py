@@ -30,7 +30,7 @@ import xarray as xr
 
 from neurodyn.provenance import provenance
 from neurodyn.store import _atomic
-from neurodyn.store.attrs import json_attrs
+from neurodyn.store.attrs import attr_value, json_attrs
 from neurodyn.store.integrity import StoreError, check_chunks, metadata_error
 
 __all__ = [
@@ -375,7 +375,9 @@ def store_info(path: str | os.PathLike[str]) -> str:
     Lists the dimensions, each coordinate with its range (count and step when evenly spaced),
     each data variable with its dimensions, dtype, chunks and attributes (units, convention, …),
     the Dataset attributes (model, seed, …) and the provenance (git revision, creation time,
-    package versions). Only metadata and coordinates are read, never the data variables.
+    package versions). Mapping attributes are listed key by key; stores that hold them as JSON
+    text (written before they were stored as mappings) are shown the same way. Only metadata
+    and coordinates are read, never the data variables.
     """
     path = Path(path).expanduser()
     ds = open_dataset(path)
@@ -405,14 +407,19 @@ def store_info(path: str | os.PathLike[str]) -> str:
     table("Coordinates", list(ds.coords), coords=True)
     table("Data variables", list(ds.data_vars), coords=False)
 
-    attrs = dict(ds.attrs)
+    attrs = {key: attr_value(value) for key, value in ds.attrs.items()}
     prov = {k: attrs.pop(k) for k in PROVENANCE_KEYS if k in attrs}
     lines.append("Attributes:")
     if not attrs:
         lines.append("  (none)")
     first = [k for k in ("model", "seed") if k in attrs]
     for key in first + [k for k in attrs if k not in first]:
-        lines.append(f"  {key}: {_short(attrs[key])}")
+        value = attrs[key]
+        if isinstance(value, Mapping) and value:
+            lines.append(f"  {key}:")
+            lines.extend(f"    {k}: {_short(v, 66)}" for k, v in value.items())
+        else:
+            lines.append(f"  {key}: {_short(value)}")
     lines.append("Provenance:")
     lines.append(f"  git revision: {prov.get('git_revision', '(not recorded)')}")
     lines.append(f"  created (UTC): {prov.get(CREATED_KEY, '(not recorded)')}")

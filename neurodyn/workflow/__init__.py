@@ -3,7 +3,8 @@
 :mod:`.config` validates study configs; :mod:`.plan` splits sweeps into chunks and estimates
 each job's memory, disk and runtime; :mod:`.tasks` holds the
 jobs (sweep chunk with measures, merge, orbit diagram) that the rules in ``workflows/rules``
-run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``.
+run; :mod:`.runner` starts Snakemake for ``neurodyn sweep``; :mod:`.locate` finds a study's
+stores from any working directory (notebooks).
 """
 
 from .config import (
@@ -16,6 +17,7 @@ from .config import (
     with_defaults,
     workflow_root,
 )
+from .locate import open_study_store, repository_root, study_results
 from .plan import (
     StudyEstimate,
     chunk_block,
@@ -39,6 +41,8 @@ __all__ = [
     "merge_chunks",
     "n_chunks",
     "preflight",
+    "open_study_store",
+    "repository_root",
     "resolve_model",
     "section",
     "snakemake_command",
@@ -46,6 +50,7 @@ __all__ = [
     "run_orbit_diagram",
     "run_study",
     "study_axes",
+    "study_results",
     "with_defaults",
     "workflow_root",
 ]

@@ -15,5 +15,9 @@ rule train:
         gpu=1,
     log:
         f"{STUDY}/logs/train_{{model}}.log",
+    benchmark:
+        f"{STUDY}/benchmarks/train_{{model}}.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/train.py"

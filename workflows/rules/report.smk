@@ -2,16 +2,10 @@
 # `snakemake --report` (each figure with its caption from workflows/report/).
 
 
-def report_inputs(wildcards):
-    inputs = {"sweep": f"{STUDY}/sweep.zarr"}
-    if config.get("bifurcation"):
-        inputs["orbit"] = f"{STUDY}/orbit.zarr"
-    return inputs
-
-
 rule report:
     input:
-        unpack(report_inputs),
+        sweep=f"{STUDY}/sweep.zarr",
+        **({"orbit": f"{STUDY}/orbit.zarr"} if config.get("bifurcation") else {}),
     output:
         report(
             directory(f"{STUDY}/report"),
@@ -25,5 +19,9 @@ rule report:
         **ESTIMATE.report.resources(),
     log:
         f"{STUDY}/logs/report.log",
+    benchmark:
+        f"{STUDY}/benchmarks/report.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/report.py"

@@ -13,5 +13,9 @@ rule reservoir_sweep:
         runtime=120,
     log:
         f"{STUDY}/logs/reservoir.log",
+    benchmark:
+        f"{STUDY}/benchmarks/reservoir.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/reservoir_sweep.py"

@@ -14,6 +14,10 @@ rule sweep_chunk:
         gpu=1 if config["simulation"]["device"] == "cuda" else 0,
     log:
         f"{STUDY}/logs/chunk_{{chunk}}.log",
+    benchmark:
+        f"{STUDY}/benchmarks/chunk_{{chunk}}.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/sweep_chunk.py"
 
@@ -27,6 +31,10 @@ rule merge_sweep:
         **ESTIMATE.merge.resources(),
     log:
         f"{STUDY}/logs/merge.log",
+    benchmark:
+        f"{STUDY}/benchmarks/merge.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/merge_sweep.py"
 
@@ -43,5 +51,9 @@ rule orbit_diagram:
         **ESTIMATE.orbit.resources(),
     log:
         f"{STUDY}/logs/orbit.log",
+    benchmark:
+        f"{STUDY}/benchmarks/orbit.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/orbit_diagram.py"

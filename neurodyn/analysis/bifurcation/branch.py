@@ -15,7 +15,6 @@ points: ``CP`` cusp, ``GPD`` generalised flip, ``CH`` Chenciner, ``R1``-``R4`` s
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,15 +152,13 @@ class Branch:
             "model": self.model.name,
             "kind": self.kind,
             "period": self.period,
-            "free_parameters": json.dumps(list(self.free)),
-            "fixed_parameters": json.dumps(
-                {k: v for k, v in self.fixed.items() if k not in self.free}
-            ),
+            "free_parameters": list(self.free),
+            "fixed_parameters": {k: v for k, v in self.fixed.items() if k not in self.free},
             "stop_reason": self.stop_reason,
             "time_unit": "iteration",
             "labels": __doc__.split("Labels", 1)[1].strip(),
             "normal_forms": _NORMAL_FORM_DOC.strip(),
-            **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+            **provenance(),
         }
         coords = {
             "point": np.arange(len(self.values)),

@@ -32,10 +32,10 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 import sympy
-from numba import njit
 from sympy.printing.pycode import PythonCodePrinter
 
 from ...models import Model, ModelError
+from ...models.jit import stable_jit
 
 __all__ = ["MapDerivatives", "iterate_forms", "map_derivatives", "orbit_derivatives"]
 
@@ -178,7 +178,9 @@ def map_derivatives(model: Model) -> MapDerivatives:
         ),
     }
     jitted = {
-        key: njit(error_model="numpy")(_exec(sources[key], key, model.name))
+        key: stable_jit(sources[key], cache=False, error_model="numpy")(
+            _exec(sources[key], key, model.name)
+        )
         for key in ("point_value", "point_derivatives")
     }
     return MapDerivatives(
@@ -193,7 +195,7 @@ def map_derivatives(model: Model) -> MapDerivatives:
 
 @cache
 def _orbit_kernel(point_derivatives):
-    @njit(error_model="numpy")
+    @stable_jit(point_derivatives, error_model="numpy")
     def kernel(X, p, F, A, FP):
         for j in range(X.shape[0]):
             point_derivatives(X[j], p, F[j], A[j], FP[j])

@@ -14,14 +14,14 @@ decreasing modulus. Stability (maps): ``stable`` when every ``|mu| < 1``, ``repe
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit, prange
+from numba import prange
 
 from ...models import Model
+from ...models.jit import stable_jit
 from ...models.vecmath import small_matmul
 from ...provenance import provenance
 from ...sim.batch import thread_count
@@ -58,7 +58,7 @@ def orbit_composer(point_derivatives, n: int):
     Newton step of a period-``period`` cycle is then ``(M - I) dx = r``.
     """
 
-    @njit(inline="always", error_model="numpy")
+    @stable_jit(point_derivatives, n, inline="always", error_model="numpy")
     def compose(x, p, period, y, F, A, FP, M, T, r, orbit, record):
         y[:] = x
         M[:, :] = 0.0
@@ -86,7 +86,7 @@ def orbit_composer(point_derivatives, n: int):
 def _newton_kernel(point_derivatives, n: int, m: int, parallel: bool):
     compose = orbit_composer(point_derivatives, n)
 
-    @njit(parallel=parallel, error_model="numpy")
+    @stable_jit(compose, m, parallel, parallel=parallel, error_model="numpy")
     def kernel(X0, P, period, tol, max_iter, bound, X, status):
         batch = X0.shape[1]
         for b in prange(batch):
@@ -286,7 +286,7 @@ def find_cycles(
     }
     attrs = {
         "model": model.name,
-        "parameters": json.dumps(dict(zip(model.parameter_names, p.tolist(), strict=True))),
+        "parameters": dict(zip(model.parameter_names, p.tolist(), strict=True)),
         "period": period,
         "n_seeds": int(seeds.shape[0]),
         "seed": seed,
@@ -294,7 +294,7 @@ def find_cycles(
         "dedup_tol": dedup_tol,
         "convention": "multipliers sorted by decreasing modulus; stability: stable if all "
         f"|mu|<1, repeller if all |mu|>1, non-hyperbolic if some ||mu|-1|<={hyperbolic_tol}",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     coords = {
         "cycle": np.arange(len(order)),

@@ -24,14 +24,14 @@ generalised flip and Chenciner points need normal-form coefficients and are left
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
 import xarray as xr
-from numba import njit, prange
+from numba import prange
 
 from ...models import Model
+from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import grid_batch
 from .derivatives import map_derivatives
@@ -49,7 +49,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
     as natural-parameter continuation would)."""
     compose = orbit_composer(point_derivatives, n)
 
-    @njit(error_model="numpy")
+    @stable_jit(point_derivatives, n, m, error_model="numpy")
     def add_cycles(
         seeds, count_seeds, p, period, tol, max_iter, bound, dedup, g, found, states, monodromies
     ):
@@ -120,7 +120,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
             monodromies[g, found[g], :, :] = M
             found[g] += 1
 
-    @njit(parallel=parallel, error_model="numpy")
+    @stable_jit(add_cycles, parallel, parallel=parallel, error_model="numpy")
     def seed_all(seeds, P, period, tol, max_iter, bound, dedup, found, states, monodromies):
         for g in prange(P.shape[1]):
             add_cycles(
@@ -138,7 +138,7 @@ def _grid_kernels(point_derivatives, n: int, m: int, parallel: bool):
                 monodromies,
             )
 
-    @njit(parallel=parallel, error_model="numpy")
+    @stable_jit(add_cycles, parallel, parallel=parallel, error_model="numpy")
     def sweep(
         shape0,
         shape1,
@@ -294,13 +294,13 @@ def scan_test_functions(
     attrs = {
         "model": model.name,
         "period": period,
-        "fixed_parameters": json.dumps({k: v for k, v in resolved.items() if k not in axes}),
+        "fixed_parameters": {k: v for k, v in resolved.items() if k not in axes},
         "n_seeds": int(seeds.shape[0]),
         "sweeps": sweeps,
         "seed": seed,
         "convention": "test_LP = det(M - I), test_PD = det(M + I), test_NS = det(M(.)M - I); "
         "kappa: cos(arg) of the complex multiplier pair closest to the unit circle",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
@@ -421,6 +421,6 @@ def detect_on_grid(
     out = {name: (dims, value.reshape(shape)) for name, value in {**maps, **both}.items()}
     labels = [name for name, (_, value) in out.items() if value.any()]
     attrs = dict(grid.attrs)
-    attrs |= {"labels": json.dumps(labels), "match_tol": match_tol, "unit_tol": unit_tol}
+    attrs |= {"labels": labels, "match_tol": match_tol, "unit_tol": unit_tol}
     coords = {d: grid[d] for d in dims}
     return xr.Dataset(out, coords=coords, attrs=attrs)

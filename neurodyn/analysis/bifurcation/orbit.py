@@ -20,7 +20,6 @@ initial states together, in parallel over blocks of them.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
@@ -32,6 +31,7 @@ from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import initial_states, thread_count
 from ...sim.kernels import BLOCK
+from ...store.attrs import IC_ATTRS, ITERATION_ATTRS
 from .fixed_points import parameter_vector
 
 __all__ = ["MODES", "orbit_diagram"]
@@ -145,25 +145,45 @@ def orbit_diagram(
             data[k], diverged[k] = out, flags
     dims = ("mode", parameter, "ic", "iteration")
     data_vars = {
-        name: (dims, data[:, :, :, r, :].transpose(0, 1, 3, 2), {"long_name": f"{name} (kept)"})
-        for r, name in enumerate(model.state_names)
+        name: (
+            dims,
+            data[:, :, :, r, :].transpose(0, 1, 3, 2),
+            {"long_name": f"{name} ({var.description or 'state'}), kept states", "units": "1"},
+        )
+        for r, (name, var) in enumerate(zip(model.state_names, model.state, strict=True))
     }
-    data_vars["diverged"] = (dims[:3], diverged)
-    data_vars["initial_state"] = (("ic", "state"), ics)
+    data_vars["diverged"] = (
+        dims[:3],
+        diverged,
+        {"long_name": "state became non-finite or left [-bound, bound]", "units": "1"},
+    )
+    data_vars["initial_state"] = (
+        ("ic", "state"),
+        ics,
+        {"long_name": "initial state of the independent runs and of each sweep", "units": "1"},
+    )
     info = model.parameter(parameter)
     coords = {
-        "mode": list(modes),
-        parameter: (parameter, values, {"units": info.unit, "long_name": info.description}),
-        "ic": np.arange(n_ic),
-        "iteration": np.arange(1, keep + 1) * every,
-        "state": list(model.state_names),
+        "mode": ("mode", list(modes), {"long_name": "how the parameter is swept", "units": "1"}),
+        parameter: (
+            parameter,
+            values,
+            {"units": info.unit, "long_name": info.description or parameter},
+        ),
+        "ic": ("ic", np.arange(n_ic), IC_ATTRS),
+        "iteration": (
+            "iteration",
+            np.arange(1, keep + 1) * every,
+            {**ITERATION_ATTRS, "long_name": "iterations after the transient (or settling)"},
+        ),
+        "state": ("state", list(model.state_names), {"long_name": "state variable", "units": "1"}),
     }
     attrs = {
         "model": model.name,
         "parameter": parameter,
-        "fixed_parameters": json.dumps(
-            {k: v for k, v in zip(model.parameter_names, p.tolist(), strict=True) if k != parameter}
-        ),
+        "fixed_parameters": {
+            k: v for k, v in zip(model.parameter_names, p.tolist(), strict=True) if k != parameter
+        },
         "transient": transient,
         "settle": settle,
         "keep": keep,
@@ -172,6 +192,6 @@ def orbit_diagram(
         "time_unit": "iteration",
         "convention": "iteration counts from the end of the transient (or settling) at each "
         "parameter value; forward/backward sweeps continue the state between values",
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -12,7 +12,6 @@ iterations. The charts run the batched, vectorised simulation kernel of the mode
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
@@ -24,6 +23,7 @@ from ...models.jit import stable_jit
 from ...provenance import provenance
 from ...sim import grid_batch, initial_states, thread_count
 from ...sim.kernels import BLOCK
+from ...store.attrs import EXPONENT_ATTRS, IC_ATTRS
 from ..lyapunov import lyapunov_spectrum
 
 __all__ = ["detect_period", "lyapunov_chart", "period_chart"]
@@ -122,7 +122,7 @@ def _grid(model, axes, fixed, n_initial, seed, initial):
     for name, values in axes.items():
         p = model.parameter(name)
         coords[name] = (name, values, {"units": p.unit, "long_name": p.description or name})
-    coords["ic"] = ("ic", np.arange(ics.shape[0]))
+    coords["ic"] = ("ic", np.arange(ics.shape[0]), IC_ATTRS)
     return axes, ics, P, X, shape, coords
 
 
@@ -130,11 +130,11 @@ def _attrs(model, axes, fixed, **extra):
     resolved = model.resolve_parameters(dict(fixed or {}))
     return {
         "model": model.name,
-        "swept_parameters": json.dumps(list(axes)),
-        "fixed_parameters": json.dumps({k: v for k, v in resolved.items() if k not in axes}),
+        "swept_parameters": list(axes),
+        "fixed_parameters": {k: v for k, v in resolved.items() if k not in axes},
         "time_unit": "iteration",
         **extra,
-        **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
+        **provenance(),
     }
 
 
@@ -207,10 +207,12 @@ def lyapunov_chart(
     backend: str = "numba",
     device: str = "auto",
     dtype: str = "float64",
+    progress: bool = False,
 ) -> xr.Dataset:
     """Largest ``n_exponents`` Lyapunov exponents (per iteration) over the grid of ``axes``, by
     :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum` (QR with the generated Jacobian), on
     ``backend``/``device``/``dtype`` (:mod:`neurodyn.backends`; recorded in the attrs).
+    ``progress``: announce the kernel's compilation and show a progress bar.
 
     Returns ``lyapunov`` (..., ic, exponent) and ``lyapunov_stderr``; NaN where diverged."""
     axes, ics, P, X, shape, coords = _grid(model, axes, fixed, n_initial, seed, initial)
@@ -225,9 +227,10 @@ def lyapunov_chart(
         backend=backend,
         device=device,
         dtype=dtype,
+        progress=progress,
     )
     dims = (*axes, "ic", "exponent")
-    coords["exponent"] = ("exponent", np.arange(1, n_exponents + 1))
+    coords["exponent"] = ("exponent", np.arange(1, n_exponents + 1), EXPONENT_ATTRS)
     return xr.Dataset(
         {
             "lyapunov": (

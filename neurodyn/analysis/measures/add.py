@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -10,12 +9,17 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from tqdm.auto import tqdm
 
 from ...models import Model, ModelError, node_rows
 from ...models.builders import rebuild_candidates
 from ...store import open_dataset, write_dataset
+from ...store.attrs import EXPONENT_ATTRS, attr_value
 from .context import Context, Grid, SeriesSource
 from .registry import MEASURES, Measure, Option, positive
+
+COORD_ATTRS = {"exponent": EXPONENT_ATTRS}
+"""Attributes of the coordinates of measures' extra dimensions."""
 
 __all__ = ["COMMON_OPTIONS", "DEFAULT_STEPS", "add_measures"]
 
@@ -38,6 +42,7 @@ def add_measures(
     steps: int | None = None,
     seed: int | None = None,
     threads: int | None = None,
+    progress: bool = False,
     **options: Any,
 ) -> xr.Dataset:
     """Add ``measures`` (names of :data:`~.registry.MEASURES`) as variables to a sweep Dataset.
@@ -73,6 +78,9 @@ def add_measures(
     threads
         numba threads of the simulation and Lyapunov kernels (None: numba's current setting).
         Results do not depend on it.
+    progress
+        Announce the compilation of the Lyapunov kernel and show progress bars over the
+        Lyapunov chunks and the points of the series measures (on stderr).
     **options
         The registered measures' options (listed with their defaults in the package
         docstring) and ``every`` (1), the sampling stride of continued series.
@@ -98,6 +106,7 @@ def add_measures(
             steps=steps,
             seed=seed,
             threads=threads,
+            progress=progress,
             **options,
         )
         write_dataset(measured, data)
@@ -115,6 +124,7 @@ def add_measures(
         seed=int(data.attrs.get("seed", 0)) if seed is None else int(seed),
         threads=threads,
         node_variable="x" if node_variable is None else node_variable,
+        progress=progress,
     )
     new: dict[str, xr.Variable] = {}
     coords: dict[str, np.ndarray] = {}
@@ -130,7 +140,7 @@ def add_measures(
         new.update(_series_measures(ctx, series))
     for var in new.values():
         for dim in var.dims[len(grid.dims) :]:
-            coords[dim] = np.arange(1, var.sizes[dim] + 1)
+            coords[dim] = (dim, np.arange(1, var.sizes[dim] + 1), COORD_ATTRS.get(dim, {}))
     ordered = {o.name: new[o.name] for m in selected for o in m.outputs}
     return data.drop_vars([n for n in ordered if n in data]).assign_coords(coords).assign(ordered)
 
@@ -168,8 +178,7 @@ def _parse_options(options: dict[str, Any]) -> SimpleNamespace:
 
 
 def _recorded_equations(ds: xr.Dataset) -> dict[str, str] | None:
-    equations = ds.attrs.get("equations")
-    return json.loads(equations) if isinstance(equations, str) else equations
+    return attr_value(ds.attrs.get("equations"))
 
 
 def _model_of(ds: xr.Dataset, model: Model | None) -> Model:
@@ -249,6 +258,8 @@ def _prepare_series(
 def _series_measures(ctx: Context, measures: list[Measure]) -> dict[str, xr.Variable]:
     grid, source = ctx.grid, ctx.source
     outputs = {o.name: np.full(grid.diverged.size, np.nan) for m in measures for o in m.outputs}
+    bar = tqdm(total=grid.diverged.size, desc=", ".join(m.name for m in measures), unit="point",
+               disable=not ctx.progress)
     for points, states in source.blocks():
         for measure in measures:
             if states.shape[0] < measure.min_samples:
@@ -267,6 +278,8 @@ def _series_measures(ctx: Context, measures: list[Measure]) -> dict[str, xr.Vari
                     raise ValueError(f"{measure.name} at point {point} of the grid: {err}") from err
                 for out, value in zip(measure.outputs, values, strict=True):
                     outputs[out.name][point] = value
+        bar.update(len(points))
+    bar.close()
     nodes = f"{ctx.node_variable} of each node"
     new = {}
     for measure in measures:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +13,7 @@ import xarray as xr
 
 from ...models import Model
 from ...sim import iterate_batch
+from ...store.attrs import attr_value
 
 __all__ = ["Context", "Grid", "SeriesSource", "constant_in_time", "continue_states", "kept_states"]
 
@@ -47,8 +47,7 @@ class Grid:
         ).astype(np.float64)
         diverged = ds["diverged"].values.reshape(-1).astype(bool)
         diverged |= ~np.all(np.isfinite(final), axis=0)
-        fixed = ds.attrs.get("fixed_parameters", {})
-        fixed = json.loads(fixed) if isinstance(fixed, str) else dict(fixed)
+        fixed = dict(attr_value(ds.attrs.get("fixed_parameters", {})))
         parameters = np.empty((len(model.parameters), final.shape[1]))
         for row, p in enumerate(model.parameters):
             if p.name in dims:
@@ -189,6 +188,7 @@ class Context:
     rows: np.ndarray | None = None
     series: str = ""
     network: np.ndarray | None = None
+    progress: bool = False
 
     @property
     def phase(self) -> str:

@@ -49,6 +49,7 @@ def _lyapunov(ctx: Context) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             n_exponents=n_exponents,
             segments=opts.segments,
             threads=ctx.threads,
+            progress=ctx.progress,
         )
         exponents[ok], stderr[ok] = segment_statistics(result.segments)
         unit = result.unit
