@@ -259,3 +259,29 @@ def test_branch_dataset_round_trip(tmp_path):
     np.testing.assert_allclose(back["coefficient_kappa"].values, ns.coefficients["kappa"])
     assert back.attrs["kind"] == "NS"
     assert "Chenciner" in back.attrs["labels"]
+
+
+def test_neutral_saddle_beside_a_neimark_sacker_pair_is_no_double_ns():
+    # A neutral saddle (1.1236, 1/1.1236: the pair seen on the chain's NS curve) followed by the
+    # NS system while a complex pair crosses the unit circle at beta = 0: only one pair is on
+    # the unit circle there, so no NSNS; the double NS of the product form above is kept.
+    rot = rotation("x", "y", "1.1", "beta", "-1")
+    model = make(
+        "ns_saddle",
+        {**rot, "z": "1.1236*z + 0.1*x*z", "w": "gamma*w + z**2"},
+        {"beta": -0.5, "gamma": 0.89},
+    )
+    curve = bifurcation_curve(
+        model,
+        "NS",
+        [[0.0, 0.0, 0.0, 0.0]],
+        {"beta": -0.5, "gamma": 1 / 1.1236},
+        ("beta", "gamma"),
+        step=0.05,
+        bounds={"beta": (-0.8, 0.8), "gamma": (0.5, 1.2)},
+    )
+    assert labels(curve) == []
+    # the curve crossed beta = 0 on the neutral saddle line gamma = 1 / 1.1236
+    assert curve.parameter("beta").min() == pytest.approx(-0.8)
+    assert curve.parameter("beta").max() == pytest.approx(0.8)
+    np.testing.assert_allclose(curve.parameter("gamma"), 1 / 1.1236, atol=1e-10)
