@@ -53,10 +53,13 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def orbit_figure(orbit: xr.Dataset, path: Path, variable: str | None = None) -> Path:
+def orbit_figure(
+    orbit: xr.Dataset, path: Path, variable: str | None = None, branches: list[Branch] = ()
+) -> Path:
     """The one-parameter orbit diagram (:func:`~neurodyn.analysis.bifurcation.plot_orbit_diagram`,
     datashader raster, forward and backward sweeps in two colours) of ``variable`` (default the
-    first state variable) written to ``path``."""
+    first state variable) written to ``path``, with the continued cycle ``branches`` drawn over
+    it (:func:`~.continuation.draw_branches`)."""
     if variable is not None and variable not in orbit:
         raise ValueError(
             f"orbit_variable {variable!r} is not in the orbit store; it holds "
@@ -64,6 +67,15 @@ def orbit_figure(orbit: xr.Dataset, path: Path, variable: str | None = None) -> 
         )
     width, height = ORBIT_RASTER
     fig = plot_orbit_diagram(orbit, variable, width=width, height=height, dpi=DPI, spread=1)
+    if branches:
+        from .continuation import draw_branches
+
+        ax = fig.axes[0]
+        xlim, ylim = ax.get_xlim(), ax.get_ylim()
+        states = [str(s) for s in orbit["state"].values]
+        draw_branches(ax, branches, orbit.attrs["parameter"], states.index(variable or states[0]))
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
     return _save(fig, path)
 
 

@@ -6,6 +6,8 @@ def report_inputs(wildcards):
     inputs = {"sweep": f"{STUDY}/sweep.zarr"}
     if config.get("bifurcation"):
         inputs["orbit"] = f"{STUDY}/orbit.zarr"
+    if config.get("continuation"):
+        inputs["continuation"] = f"{STUDY}/continuation.zarr"
     return inputs
 
 
