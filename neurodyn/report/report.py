@@ -10,6 +10,7 @@ from typing import Any
 import xarray as xr
 from PIL import Image
 
+from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
 from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
@@ -31,12 +32,11 @@ from .study import (
     swept_parameters,
 )
 
-__all__ = ["COMPLEXITY", "SYNCHRONY", "write_report"]
+__all__ = ["MEASURE_FIGURES", "write_report"]
 
-#: Rows of the synchrony figure (``kuramoto_R_std`` is drawn as the band around ``kuramoto_R``).
-SYNCHRONY = ["cross_correlation", "kuramoto_R"]
-#: Rows of the complexity figure.
-COMPLEXITY = ["chaos01_K", "sample_entropy", "permutation_entropy", "lyapunov"]
+#: The figures of measures against the swept parameters; their rows are the registered outputs
+#: naming them (:func:`neurodyn.analysis.measures.registry.figure_outputs`).
+MEASURE_FIGURES = ("synchrony", "complexity")
 
 
 def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
@@ -128,7 +128,8 @@ def write_report(
     if figure is not None:
         figure.detail = f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}."
     figures.append(figure)
-    for key, names in (("synchrony", SYNCHRONY), ("complexity", COMPLEXITY)):
+    for key in MEASURE_FIGURES:
+        names = [output.name for output in figure_outputs(key)]
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
         figures.append(_rendered(key, path, out))
     portraits = {}
