@@ -16,6 +16,7 @@ from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text
 from .figures import (
+    coexistence_figure,
     curve_from_dataset,
     measures_figure,
     orbit_figure,
@@ -47,7 +48,7 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
     return RenderedFigure(key, path.relative_to(out).as_posix(), size)
 
 
-_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "synchrony", "complexity")
+_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity")
 
 
 def _clear_old_figures(figures: Path) -> None:
@@ -128,6 +129,14 @@ def write_report(
     if figure is not None:
         figure.detail = f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}."
     figures.append(figure)
+    path = coexistence_figure(ds, figures_dir / "coexistence.png", curves=curves)
+    figure = _rendered("coexistence", path, out)
+    if figure is not None:
+        figure.detail = (
+            f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}; "
+            f"{ds.sizes.get('ic', 1)} initial states per point."
+        )
+        figures.append(figure)
     for key in MEASURE_FIGURES:
         names = [output.name for output in figure_outputs(key)]
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
