@@ -34,6 +34,7 @@ def test_bistable_cubic_map_counts_its_two_fixed_points():
         assert classes[0] == 0
         np.testing.assert_array_equal(np.sign(final[row]) == np.sign(final[row][0]), classes == 0)
     assert ds["n_attractors"].attrs["rtol"] == 0.05
+    assert ds["n_attractors"].attrs["samples"] == 50
 
 
 def test_one_chaotic_attractor_is_one_class():
@@ -49,8 +50,13 @@ def test_one_chaotic_attractor_is_one_class():
     assert set(ds["n_attractors"].values[0]) == {1}
 
 
-def test_classes_by_signature():
-    fixed = np.array([[[1.0, 1.0, 1.0]], [[1.0 + 1e-9, 1.0, 1.0]], [[-1.0, -1.0, -1.0]]])
-    np.testing.assert_array_equal(attractor_classes(fixed, 0.05, 1e-6), [0, 0, 1])
-    band = np.array([[[0.0, -1.0, 1.0]], [[0.02, -0.98, 1.01]], [[np.nan] * 3]])
-    np.testing.assert_array_equal(attractor_classes(band, 0.05, 1e-6), [0, 0, -1])
+def test_classes_from_samples():
+    t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    circle = np.column_stack([np.cos(t), np.sin(t)])
+    shifted = np.roll(circle, 77, axis=0) + 1e-3  # the same closed curve, another phase
+    other = circle * 0.5 + [3.0, 0.0]  # a disjoint attractor
+    diverged = np.full_like(circle, np.nan)
+    samples = np.stack([circle, shifted, other, diverged])
+    np.testing.assert_array_equal(attractor_classes(samples, 0.05, 1e-6), [0, 0, 1, -1])
+    points = np.stack([np.full((5, 2), 1.0), np.full((5, 2), 1.0 + 1e-9), np.full((5, 2), -1.0)])
+    np.testing.assert_array_equal(attractor_classes(points, 0.05, 1e-6), [0, 0, 1])

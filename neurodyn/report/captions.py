@@ -75,9 +75,9 @@ FIGURES: dict[str, Figure] = {
             "Coexisting attractors",
             "Number of distinct attractors reached from the initial states at every point of "
             "the coupling grid (measure coexistence: two states reached the same attractor when "
-            "the time mean, minimum and maximum of every variable agree within 5 % of the "
-            "attractor's extent), one colour per count from 0 (all diverged) to the largest "
-            "found, with the continued bifurcation curves and codimension-2 points drawn over "
+            "their last states lie within 5 % of the attractor's size of each other, by "
+            "nearest-neighbour distances), one colour per count from 0 (all diverged) to the "
+            "largest found, with the continued bifurcation curves and codimension-2 points drawn over "
             "it (LP blue, PD red, NS green).",
         ),
         Figure(

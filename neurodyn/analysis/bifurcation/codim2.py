@@ -74,6 +74,12 @@ __all__ = ["bifurcation_curve", "continue_bifurcation_curve"]
 #: the computation of d loses its accuracy (q and its conjugate become parallel).
 CH_GUARD = 0.05
 
+#: A product test function below this at both ends of its bracket vanishes along the curve (a
+#: multiplier of multiplicity two held by a symmetry of the network, e.g. identical peripheral
+#: nodes): its sign changes are rounding noise, not codimension-2 points.
+DEGENERATE_TOL = 1e-9
+_PRODUCT_TESTS = ("R1", "R2", "LPPD", "LPNS", "PDNS", "NSNS")
+
 #: A multiplier counts as on the unit circle when ``| |mu| - 1 | < UNIT_TOL``.
 UNIT_TOL = 1e-4
 
@@ -204,6 +210,8 @@ class CurveProblem(CycleProblem):
         value = at.get(name, np.nan)
         if not np.isfinite(value) or abs(value) > max(abs(before[name]), abs(after[name])):
             return None
+        if name in _PRODUCT_TESTS and max(abs(before[name]), abs(after[name])) < DEGENERATE_TOL:
+            return None  # zero along the curve (a multiplier held double, e.g. by symmetry)
         mu = np.linalg.eigvals(info["M"])
         others, kappa = _others(mu, self.kind)
         if name in ("LPNS", "PDNS") and (
@@ -213,6 +221,8 @@ class CurveProblem(CycleProblem):
             return None
         if name == "NSNS" and _unit_circle_pairs(mu) < 2:
             return None  # a neutral saddle (real mu, 1/mu) beside the NS pair: no double NS
+        if name == "CH" and _unit_circle_pairs(mu) != 1:
+            return None  # d is undefined where the critical pair is not simple
         data = {key: float(at[test]) for key, test in self.coefficient_tests.items()}
         if self.kind == "NS":
             data["kappa"] = kappa

@@ -1,18 +1,19 @@
 """The ``coexistence`` measure: which attractor each initial state reached, and how many distinct
 attractors each parameter point has (the coexistence map).
 
-Convention: the attractor reached from one initial state is summarised by its signature, the
-time mean, minimum and maximum of every state variable over the last ``coexistence_samples``
-states (kept states of the sweep where it kept that many, else as many iterations continued
-from ``<v>_final``). Two initial states at the same parameter point reached the same attractor
-when every entry of their signatures differs by at most
-``coexistence_rtol * extent + coexistence_atol``, with ``extent`` the larger of the two
-attractors' ranges (max - min) in that variable: a cycle matches itself in any phase, a chaotic
-attractor matches its own samples (whose means and extremes fluctuate by a small part of its
-extent), two fixed points match only within ``coexistence_atol``. Classes are numbered 0, 1, ...
-in the order of the initial states (the first state's attractor is 0) by comparing each state
-with the first state of every class found before it. Diverged states get class -1 and are not
-counted.
+Convention: the attractor reached from one initial state is represented by its last
+``coexistence_samples`` states (kept states of the sweep where it kept that many, else as many
+iterations continued from ``<v>_final``). Two initial states at the same parameter point reached
+the same attractor when each sample set lies close to the other: the 90 % quantile of the
+Euclidean distances (in the state's units) from each sample of one set to its nearest sample in
+the other, taken both ways, is at most ``coexistence_rtol * size + coexistence_atol``, with
+``size`` the larger of the two sets' diameters (the norm of their 5 %-95 % quantile spreads).
+A cycle matches itself in any phase, a chaotic attractor matches another sampling of itself
+(even when a slow variable has drifted, as in bursting), two fixed points match only within
+``coexistence_atol``; quantiles make the test robust to rare bursts. Classes are numbered 0,
+1, ... in the order of the initial states (the first state's attractor is 0) by comparing each
+state with the first state of every class found before it. Diverged states get class -1 and
+are not counted.
 """
 
 from __future__ import annotations
@@ -20,23 +21,34 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .context import Context, continue_states, kept_states
 from .registry import Measure, Option, Output, positive, register_measure
 
 
-def attractor_classes(signatures: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """Class of each row of ``signatures`` (n_ic, n_state, 3: mean, min, max; NaN rows are
-    diverged, class -1) by the module's convention."""
-    classes = np.full(signatures.shape[0], -1, dtype=np.int64)
+def _size(samples: np.ndarray) -> float:
+    low, high = np.quantile(samples, [0.05, 0.95], axis=0)
+    return float(np.linalg.norm(high - low))
+
+
+def _near(a: np.ndarray, b: np.ndarray) -> float:
+    """90 % quantile of the distances from the samples of ``a`` to their nearest in ``b``."""
+    return float(np.quantile(cKDTree(b).query(a)[0], 0.9))
+
+
+def attractor_classes(samples: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Class of each initial state from its samples (n_ic, samples, n_state; a state with
+    non-finite samples diverged, class -1) by the module's convention."""
+    classes = np.full(samples.shape[0], -1, dtype=np.int64)
     heads: list[int] = []
-    for i, sig in enumerate(signatures):
-        if not np.all(np.isfinite(sig)):
+    for i, own in enumerate(samples):
+        if not np.all(np.isfinite(own)):
             continue
         for label, j in enumerate(heads):
-            other = signatures[j]
-            extent = np.maximum(sig[:, 2] - sig[:, 1], other[:, 2] - other[:, 1])
-            if np.all(np.abs(sig - other) <= (rtol * extent + atol)[:, None]):
+            other = samples[j]
+            tol = rtol * max(_size(own), _size(other)) + atol
+            if _near(own, other) <= tol and _near(other, own) <= tol:
                 classes[i] = label
                 break
         else:
@@ -55,15 +67,15 @@ def _coexistence(ctx: Context) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     else:
         states = continue_states(ctx.model, grid, window, 1, ctx.threads)
         source = f"{window} iterations continued from the final states <v>_final"
-    signature = np.stack([states.mean(axis=0), states.min(axis=0), states.max(axis=0)], axis=-1)
-    signature[:, grid.diverged] = np.nan
-    # (n_state, points, 3) -> grid shape with ic last: (..., n_ic, n_state, 3)
-    signature = signature.transpose(1, 0, 2).reshape(*grid.shape, ctx.model.n_state, 3)
+    states = states.copy()
+    states[:, :, grid.diverged] = np.nan
+    # (samples, n_state, points) -> grid shape with ic before the samples: (..., n_ic, T, n)
+    samples = states.transpose(2, 0, 1).reshape(*grid.shape, window, ctx.model.n_state)
     ic_axis = grid.dims.index("ic") if "ic" in grid.dims else None
     if ic_axis is None:
-        signature = signature[..., None, :, :]
+        samples = samples[..., None, :, :]
         ic_axis = len(grid.shape)
-    moved = np.moveaxis(signature, ic_axis, -3)
+    moved = np.moveaxis(samples, ic_axis, -3)
     flat = moved.reshape(-1, *moved.shape[-3:])
     classes = np.stack(
         [attractor_classes(s, opts.coexistence_rtol, opts.coexistence_atol) for s in flat]
@@ -91,11 +103,16 @@ register_measure(
         kind="grid",
         function=_coexistence,
         summary="attractor class of each initial state (int64, -1 diverged) and the number of "
-        "distinct attractors at its parameter point (int64), from the time mean, minimum and "
-        "maximum of every state variable over the last coexistence_samples states",
+        "distinct attractors at its parameter point (int64): two states reached the same one "
+        "when their last coexistence_samples states lie within each other's neighbourhood",
         options=(
-            Option("coexistence_samples", 500, "states per signature, in iterations", positive),
-            Option("coexistence_rtol", 0.05, "tolerance relative to the attractor's extent"),
+            Option(
+                "coexistence_samples",
+                1000,
+                "last states compared per initial state, in iterations",
+                positive,
+            ),
+            Option("coexistence_rtol", 0.05, "tolerance relative to the attractor's size"),
             Option("coexistence_atol", 1e-6, "absolute tolerance, in the state's units"),
         ),
         outputs=(
