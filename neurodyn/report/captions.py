@@ -77,8 +77,8 @@ FIGURES: dict[str, Figure] = {
             "the coupling grid (measure coexistence: two states reached the same attractor when "
             "their last states lie within 5 % of the attractor's size of each other, by "
             "nearest-neighbour distances), one colour per count from 0 (all diverged) to the "
-            "largest found, with the continued bifurcation curves and codimension-2 points drawn over "
-            "it (LP blue, PD red, NS green).",
+            "largest found, with the continued bifurcation curves and codimension-2 points "
+            "drawn over it (LP blue, PD red, NS green).",
         ),
         Figure(
             "synchrony",
