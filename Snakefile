@@ -4,6 +4,7 @@
 #                                          of the sweep (with its measures)
 #   results/<study>/sweep.zarr             the merged, consolidated store
 #   results/<study>/orbit.zarr             the one-parameter orbit diagram
+#   results/<study>/continuation.zarr      continued branches and curves (`continuation`)
 #   results/<study>/report/report.html     the bifurcation and synchronization report
 #   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
 #   results/<study>/models/<name>/          trained models (when the config has `train`)
@@ -43,6 +44,7 @@ include: "workflows/rules/sweep.smk"
 include: "workflows/rules/report.smk"
 include: "workflows/rules/reservoir.smk"
 include: "workflows/rules/learn.smk"
+include: "workflows/rules/continuation.smk"
 
 
 rule all:

@@ -259,3 +259,54 @@ def test_branch_dataset_round_trip(tmp_path):
     np.testing.assert_allclose(back["coefficient_kappa"].values, ns.coefficients["kappa"])
     assert back.attrs["kind"] == "NS"
     assert "Chenciner" in back.attrs["labels"]
+
+
+def test_neutral_saddle_beside_a_neimark_sacker_pair_is_no_double_ns():
+    # A neutral saddle (1.1236, 1/1.1236: the pair seen on the chain's NS curve) followed by the
+    # NS system while a complex pair crosses the unit circle at beta = 0: only one pair is on
+    # the unit circle there, so no NSNS; the double NS of the product form above is kept.
+    rot = rotation("x", "y", "1.1", "beta", "-1")
+    model = make(
+        "ns_saddle",
+        {**rot, "z": "1.1236*z + 0.1*x*z", "w": "gamma*w + z**2"},
+        {"beta": -0.5, "gamma": 0.89},
+    )
+    curve = bifurcation_curve(
+        model,
+        "NS",
+        [[0.0, 0.0, 0.0, 0.0]],
+        {"beta": -0.5, "gamma": 1 / 1.1236},
+        ("beta", "gamma"),
+        step=0.05,
+        bounds={"beta": (-0.8, 0.8), "gamma": (0.5, 1.2)},
+    )
+    assert labels(curve) == []
+    # the curve crossed beta = 0 on the neutral saddle line gamma = 1 / 1.1236
+    assert curve.parameter("beta").min() == pytest.approx(-0.8)
+    assert curve.parameter("beta").max() == pytest.approx(0.8)
+    np.testing.assert_allclose(curve.parameter("gamma"), 1 / 1.1236, atol=1e-10)
+
+
+def test_a_multiplier_held_double_by_symmetry_makes_no_codim2_points():
+    # Three identical all-to-all coupled nodes x_i' = a - x_i^2 + c (sum_j x_j - 3 x_i): the
+    # transverse multiplier -2 x* - 3 c is double (S3 symmetry) and equals -1 along the whole
+    # flip curve c = (1 - 2 x*) / 3, x* = (sqrt(1 + 4 a) - 1) / 2. The R2 test (the other
+    # multipliers + 1) is then zero along the curve: its rounding-noise sign changes were
+    # reported as R2 points before (as on the Chialvo ring-star's curves).
+    equations = {f"x{i}": f"a - x{i}**2 + c*(x0 + x1 + x2 - 3*x{i})" for i in range(3)}
+    model = make("symmetric_triple", equations, {"a": 0.5, "c": 0.1})
+    xs = (np.sqrt(3) - 1) / 2
+    curve = bifurcation_curve(
+        model,
+        "PD",
+        [[xs] * 3],
+        {"a": 0.5, "c": (1 - 2 * xs) / 3},
+        ("a", "c"),
+        step=0.05,
+        bounds={"a": (-0.2, 2.0), "c": (-1.0, 1.0)},
+    )
+    assert labels(curve) == []
+    x = (np.sqrt(1 + 4 * curve.parameter("a")) - 1) / 2
+    np.testing.assert_allclose(curve.parameter("c"), (1 - 2 * x) / 3, atol=1e-10)
+    assert curve.parameter("a").min() == pytest.approx(-0.2, abs=1e-3)
+    assert curve.parameter("a").max() == pytest.approx(2.0, abs=1e-3)

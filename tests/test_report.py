@@ -32,6 +32,7 @@ SIGMA_2_1 = np.linspace(0.0, 0.1, 5)
 SIZES = {
     "orbit_diagram": (1020, 580),
     "two_parameter": (1440, 580),
+    "coexistence": (720, 580),
     "synchrony": (1120, 600),
     "complexity": (1120, 1140),
     "phase": (1080, 730),

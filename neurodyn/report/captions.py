@@ -52,7 +52,10 @@ FIGURES: dict[str, Figure] = {
             "forward sweep (each value continues from the state the previous one ended in), "
             "red: backward sweep; where the two differ, attractors coexist (hysteresis). A "
             "single dot per value is a fixed point, k dots a period-k orbit, a band a closed "
-            "invariant curve or chaos.",
+            "invariant curve or chaos. Black lines, where the study has a continuation: the "
+            "continued fixed points and cycles (solid stable, dashed unstable) with their "
+            "fold (LP), flip (PD), Neimark-Sacker (NS) and branch points (BP) marked and "
+            "labelled with the cycle's period.",
         ),
         Figure(
             "two_parameter",
@@ -66,6 +69,16 @@ FIGURES: dict[str, Figure] = {
             "NS green, codimension-2 points as yellow markers). Magenta circles: the couplings "
             "of the points shown in detail, numbered as in the table (which gives each "
             "point's initial state).",
+        ),
+        Figure(
+            "coexistence",
+            "Coexisting attractors",
+            "Number of distinct attractors reached from the initial states at every point of "
+            "the coupling grid (measure coexistence: two states reached the same attractor when "
+            "their last states lie within 5 % of the attractor's size of each other, by "
+            "nearest-neighbour distances), one colour per count from 0 (all diverged) to the "
+            "largest found, with the continued bifurcation curves and codimension-2 points "
+            "drawn over it (LP blue, PD red, NS green).",
         ),
         Figure(
             "synchrony",

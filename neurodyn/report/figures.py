@@ -20,6 +20,7 @@ from .study import MEASURES, Point, node_variables, swept_parameters
 
 __all__ = [
     "DPI",
+    "coexistence_figure",
     "curve_from_dataset",
     "draw_measures",
     "draw_phase_portraits",
@@ -53,10 +54,13 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def orbit_figure(orbit: xr.Dataset, path: Path, variable: str | None = None) -> Path:
+def orbit_figure(
+    orbit: xr.Dataset, path: Path, variable: str | None = None, branches: list[Branch] = ()
+) -> Path:
     """The one-parameter orbit diagram (:func:`~neurodyn.analysis.bifurcation.plot_orbit_diagram`,
     datashader raster, forward and backward sweeps in two colours) of ``variable`` (default the
-    first state variable) written to ``path``."""
+    first state variable) written to ``path``, with the continued cycle ``branches`` drawn over
+    it (:func:`~.continuation.draw_branches`)."""
     if variable is not None and variable not in orbit:
         raise ValueError(
             f"orbit_variable {variable!r} is not in the orbit store; it holds "
@@ -64,6 +68,15 @@ def orbit_figure(orbit: xr.Dataset, path: Path, variable: str | None = None) -> 
         )
     width, height = ORBIT_RASTER
     fig = plot_orbit_diagram(orbit, variable, width=width, height=height, dpi=DPI, spread=1)
+    if branches:
+        from .continuation import draw_branches
+
+        ax = fig.axes[0]
+        xlim, ylim = ax.get_xlim(), ax.get_ylim()
+        states = [str(s) for s in orbit["state"].values]
+        draw_branches(ax, branches, orbit.attrs["parameter"], states.index(variable or states[0]))
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
     return _save(fig, path)
 
 
@@ -153,6 +166,52 @@ def two_parameter_figure(
                 fontsize=9,
                 fontweight="bold",
             )
+    return _save(fig, path)
+
+
+def coexistence_figure(
+    ds: xr.Dataset, path: Path, *, curves: list[Branch] = (), title: str | None = None
+) -> Path | None:
+    """The coexistence map: the number of distinct attractors reached from the initial states
+    (``n_attractors``, :mod:`neurodyn.analysis.measures.coexistence`) at every grid point, one
+    colour per count from 1 to the largest found, with the bifurcation ``curves`` over it.
+    None when the store holds no ``n_attractors`` or the sweep is not over two parameters."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from ..analysis.bifurcation.plot import draw_curves
+
+    if "n_attractors" not in ds or len(swept_parameters(ds)) != 2:
+        return None
+    plt = _pyplot()
+    xname, yname = swept_parameters(ds)[:2]
+    count = ds["n_attractors"].max("ic") if "ic" in ds["n_attractors"].dims else ds["n_attractors"]
+    values = count.transpose(yname, xname).values
+    top = max(int(values.max()), 1)
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 1.0, top + 1))
+    cmap = ListedColormap(colours)
+    fig, ax = plt.subplots(figsize=(7.2, 5.8))
+    mesh = ax.pcolormesh(
+        ds[xname].values,
+        ds[yname].values,
+        values,
+        cmap=cmap,
+        norm=BoundaryNorm(np.arange(-0.5, top + 1.5), cmap.N),
+        shading="nearest",
+        rasterized=True,
+    )
+    bar = fig.colorbar(mesh, ax=ax, ticks=range(0, top + 1))
+    bar.set_label(f"distinct attractors from {ds.sizes.get('ic', 1)} initial states")
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    drawn = [c for c in curves if xname in c.free and yname in c.free]
+    draw_curves(ax, drawn, xname, yname)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
+    if drawn:
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    ax.set_title(title or "coexisting attractors")
+    fig.tight_layout()
     return _save(fig, path)
 
 

@@ -42,13 +42,14 @@ code, pre { background: #f6f6f6; } pre { padding: 0.4em; white-space: pre-wrap; 
 @dataclass
 class RenderedFigure:
     """A figure written for the report: caption ``key`` (:data:`~.captions.FIGURES`), ``file``
-    relative to the report, its pixel ``size`` and an optional ``title`` overriding the
-    caption's."""
+    relative to the report, its pixel ``size``, an optional ``title`` overriding the
+    caption's and ``detail``, appended to the caption (the parameters it used)."""
 
     key: str
     file: str
     size: tuple[int, int]
     title: str | None = None
+    detail: str | None = None
 
 
 def _format(value: Any) -> str:
@@ -79,7 +80,7 @@ def _figure_html(number: int, figure: RenderedFigure) -> str:
         f'<figure id="fig-{escape(Path(figure.file).stem)}"><img src="{escape(figure.file)}" '
         f'alt="{escape(title)}" width="{width}" height="{height}">'
         f"<figcaption><b>Figure {number}. {escape(title)}.</b> {escape(info.caption)}"
-        "</figcaption></figure>"
+        f"{' ' + escape(figure.detail) if figure.detail else ''}</figcaption></figure>"
     )
 
 
@@ -197,10 +198,12 @@ def render_html(
     portraits: dict[str, RenderedFigure],
     notices: list[tuple[str, str]],
     stores: dict[str, str],
+    sections: tuple[str, ...] = (),
 ) -> str:
     """The report page. ``portraits``: phase-portrait figure per point slug; ``notices``:
     ``(key, text)`` pairs for what could not be shown (``key`` a variable name or a topic);
-    ``stores``: label -> path of the stores read."""
+    ``stores``: label -> path of the stores read; ``sections``: HTML sections placed after
+    the figures."""
     number = 0
     body = [f"<h1>{escape(title)}</h1>"]
     summary = ", ".join(f"{p} × {ds.sizes[p]}" for p in swept_parameters(ds))
@@ -222,6 +225,7 @@ def render_html(
         number += 1
         body.append(_figure_html(number, figure))
     body.append("</section>")
+    body.extend(sections)
     body.append('<section id="points"><h2>Points shown in detail</h2>')
     body.append(
         "<p>Values read from the sweep store at each point (the nearest grid point to the one "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,11 @@ from PIL import Image
 
 from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
+from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
+from .continuation import branch_table, orbit_branches, parameters_text
 from .figures import (
+    coexistence_figure,
     curve_from_dataset,
     measures_figure,
     orbit_figure,
@@ -44,7 +48,7 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
     return RenderedFigure(key, path.relative_to(out).as_posix(), size)
 
 
-_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "synchrony", "complexity")
+_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity")
 
 
 def _clear_old_figures(figures: Path) -> None:
@@ -60,6 +64,7 @@ def write_report(
     out_dir: str | os.PathLike[str],
     *,
     config: dict[str, Any] | None = None,
+    continuation_store: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
     path of the HTML file.
@@ -68,6 +73,9 @@ def write_report(
     :data:`~.study.MEASURES` added (any may be missing: the report says which, and its panels
     say so). ``orbit_store``: an :func:`~neurodyn.analysis.bifurcation.orbit_diagram` store, or
     None. ``config``: the settings of :class:`~.config.ReportConfig`.
+    ``continuation_store``: a :mod:`neurodyn.workflow.continuation` store, or None: its
+    cycle branches are drawn over the orbit diagram, its curves over the two-parameter charts,
+    and its bifurcations are listed with their locations.
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
     ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
@@ -82,12 +90,32 @@ def write_report(
     orbit = open_dataset(orbit_store) if orbit_store is not None else None
     points = choose_points(ds, settings.points or None)
     curves = [curve_from_dataset(open_dataset(path)) for path in settings.curves]
-    notices = _notices(ds, orbit, settings)
+    branches, notes = [], []
+    if continuation_store is not None:
+        stored = open_dataset(continuation_store).load()
+        branches = branches_from_dataset(stored)
+        notes = json.loads(stored.attrs.get("notes", "[]"))
+        curves += [b for _, b in branches if b.kind != "cycle"]
+    notices = _notices(ds, orbit, settings, has_curves=bool(curves))
+    fixed = json.loads(ds.attrs.get("fixed_parameters", "{}"))
 
     figures: list[RenderedFigure | None] = []
     if orbit is not None:
-        path = orbit_figure(orbit, figures_dir / "orbit_diagram.png", settings.orbit_variable)
-        figures.append(_rendered("orbit_diagram", path, out))
+        path = orbit_figure(
+            orbit,
+            figures_dir / "orbit_diagram.png",
+            settings.orbit_variable,
+            orbit_branches(branches, orbit),
+        )
+        figure = _rendered("orbit_diagram", path, out)
+        held = json.loads(orbit.attrs.get("fixed_parameters", "{}"))
+        swept = orbit[orbit.attrs["parameter"]]
+        figure.detail = (
+            f"Parameters: {swept.name} from {float(swept.min()):.6g} to {float(swept.max()):.6g}; "
+            f"{parameters_text(held)}; variable "
+            f"{settings.orbit_variable or str(orbit['state'].values[0])}."
+        )
+        figures.append(figure)
     chart = two_parameter_figure(
         ds,
         figures_dir / "two_parameter.png",
@@ -97,7 +125,18 @@ def write_report(
         title=f"{ds.attrs.get('model', '')}: period and largest Lyapunov exponent "
         f"(ic {settings.ic})",
     )
-    figures.append(_rendered("two_parameter", chart, out))
+    figure = _rendered("two_parameter", chart, out)
+    if figure is not None:
+        figure.detail = f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}."
+    figures.append(figure)
+    path = coexistence_figure(ds, figures_dir / "coexistence.png", curves=curves)
+    figure = _rendered("coexistence", path, out)
+    if figure is not None:
+        figure.detail = (
+            f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}; "
+            f"{ds.sizes.get('ic', 1)} initial states per point."
+        )
+        figures.append(figure)
     for key in MEASURE_FIGURES:
         names = [output.name for output in figure_outputs(key)]
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
@@ -114,6 +153,8 @@ def write_report(
     if orbit_store is not None:
         stores["orbit"] = str(orbit_store)
     stores.update({f"curve {k}": str(p) for k, p in enumerate(settings.curves, start=1)})
+    if continuation_store is not None:
+        stores["continuation"] = str(continuation_store)
     page = render_html(
         title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
         ds=ds,
@@ -123,6 +164,7 @@ def write_report(
         portraits=portraits,
         notices=notices,
         stores=stores,
+        sections=(branch_table(branches, notes),) if continuation_store is not None else (),
     )
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")
@@ -130,7 +172,7 @@ def write_report(
 
 
 def _notices(
-    ds: xr.Dataset, orbit: xr.Dataset | None, settings: ReportConfig
+    ds: xr.Dataset, orbit: xr.Dataset | None, settings: ReportConfig, has_curves: bool = False
 ) -> list[tuple[str, str]]:
     """What the report cannot show, each as ``(key, text)``."""
     notices = [
@@ -152,12 +194,12 @@ def _notices(
         notices.append(("orbit", "No orbit-diagram store was given: no orbit diagram."))
     if not node_variables(ds):
         notices.append(("phase_portrait", "The sweep kept no states (keep=0): no phase portraits."))
-    if not settings.curves:
+    if not has_curves:
         notices.append(
             (
                 "curves",
-                "No bifurcation curves were given (setting 'curves'): the two-parameter charts "
-                "show the grid only.",
+                "No bifurcation curves were given (setting 'curves' or a 'continuation' "
+                "section): the two-parameter charts show the grid only.",
             )
         )
     if "diverged" in ds:

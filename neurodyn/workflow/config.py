@@ -213,6 +213,12 @@ def check_study(
                 raise StudyError(f"bifurcation: orbit diagrams need a map, {model.name} is a flow")
             values = _axis("bifurcation/values", bif["parameter"], bif["values"])
             model.resolve_parameters({**config["fixed"], bif["parameter"]: values})
+        if config.get("continuation"):
+            from .continuation import continuation_parameters
+
+            if model.kind != "map":
+                raise StudyError(f"continuation: needs a map, {model.name} is a flow")
+            model.resolve_parameters(continuation_parameters(config)[2])
         _check_sections(config, model, axes)
         _check_simulation(config, model, axes)
     except ModelError as err:

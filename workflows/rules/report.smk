@@ -6,6 +6,7 @@ rule report:
     input:
         sweep=f"{STUDY}/sweep.zarr",
         **({"orbit": f"{STUDY}/orbit.zarr"} if config.get("bifurcation") else {}),
+        **({"continuation": f"{STUDY}/continuation.zarr"} if config.get("continuation") else {}),
     output:
         report(
             directory(f"{STUDY}/report"),

@@ -43,8 +43,10 @@ Computed: the codimension-1 normal-form coefficients ``a``, ``c``, ``d`` along t
 CP, GPD, CH as their zeros). Only detected and located (by the test function's sign change, no
 codimension-2 normal-form coefficients): R1-R4, LPPD, LPNS, PDNS, NSNS. A zero is rejected when
 the test function's value there exceeds its values at the bracket's ends (a pole, e.g. of ``a``
-at R1 where ``p . q -> 0``), and the products over pairs count only when the vanishing pair is
-complex (not a neutral saddle).
+at R1 where ``p . q -> 0``), and the products over pairs count only for complex pairs on the
+unit circle (``| |mu| - 1 | < UNIT_TOL``), never for a neutral saddle (real ``mu, 1/mu``): LPNS
+and PDNS need such a pair among the others, NSNS two distinct ones in the whole spectrum
+(whichever of the NS pair and a neutral saddle beside it was taken as the critical pair).
 """
 
 from __future__ import annotations
@@ -71,6 +73,15 @@ __all__ = ["bifurcation_curve", "continue_bifurcation_curve"]
 #: CH is not sought within this angle (radians) of R1 (theta = 0) and R2 (theta = pi), where
 #: the computation of d loses its accuracy (q and its conjugate become parallel).
 CH_GUARD = 0.05
+
+#: A product test function below this at both ends of its bracket vanishes along the curve (a
+#: multiplier of multiplicity two held by a symmetry of the network, e.g. identical peripheral
+#: nodes): its sign changes are rounding noise, not codimension-2 points.
+DEGENERATE_TOL = 1e-9
+_PRODUCT_TESTS = ("R1", "R2", "LPPD", "LPNS", "PDNS", "NSNS")
+
+#: A multiplier counts as on the unit circle when ``| |mu| - 1 | < UNIT_TOL``.
+UNIT_TOL = 1e-4
 
 _COEFFICIENT_TESTS = {"LP": {"a": "CP"}, "PD": {"c": "GPD"}, "NS": {"d": "CH", "kappa": "R4"}}
 
@@ -102,7 +113,13 @@ def _pair_product(others: np.ndarray) -> float:
 
 def _has_complex_unit_pair(others: np.ndarray, tol: float = 1e-6) -> bool:
     pair = reciprocal_pair(others)
-    return pair is not None and abs(pair[0].imag) > tol
+    return pair is not None and abs(pair[0].imag) > tol and abs(abs(pair[0]) - 1.0) < UNIT_TOL
+
+
+def _unit_circle_pairs(mu: np.ndarray, tol: float = 1e-6) -> int:
+    """Number of complex-conjugate multiplier pairs on the unit circle (within ``UNIT_TOL``)."""
+    mu = np.asarray(mu, dtype=np.complex128)
+    return int(np.sum((mu.imag > tol) & (np.abs(np.abs(mu) - 1.0) < UNIT_TOL)))
 
 
 class CurveProblem(CycleProblem):
@@ -193,13 +210,19 @@ class CurveProblem(CycleProblem):
         value = at.get(name, np.nan)
         if not np.isfinite(value) or abs(value) > max(abs(before[name]), abs(after[name])):
             return None
+        if name in _PRODUCT_TESTS and max(abs(before[name]), abs(after[name])) < DEGENERATE_TOL:
+            return None  # zero along the curve (a multiplier held double, e.g. by symmetry)
         mu = np.linalg.eigvals(info["M"])
         others, kappa = _others(mu, self.kind)
-        if name in ("LPNS", "PDNS", "NSNS") and (
-            (self.kind, name) in (("LP", "LPNS"), ("PD", "PDNS"), ("NS", "NSNS"))
+        if name in ("LPNS", "PDNS") and (
+            (self.kind, name) in (("LP", "LPNS"), ("PD", "PDNS"))
             and not _has_complex_unit_pair(others)
         ):
             return None
+        if name == "NSNS" and _unit_circle_pairs(mu) < 2:
+            return None  # a neutral saddle (real mu, 1/mu) beside the NS pair: no double NS
+        if name == "CH" and _unit_circle_pairs(mu) != 1:
+            return None  # d is undefined where the critical pair is not simple
         data = {key: float(at[test]) for key, test in self.coefficient_tests.items()}
         if self.kind == "NS":
             data["kappa"] = kappa

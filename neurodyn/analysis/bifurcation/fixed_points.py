@@ -4,7 +4,8 @@ A period-k cycle is a solution of ``f^k(x) = x`` whose least period is k. Newton
 ``f^k(x) - x`` (single shooting, Jacobian ``M - I`` with the monodromy matrix
 ``M = Df(x_{k-1}) ... Df(x_0)``) runs from every seed in parallel (numba, one seed per task).
 Converged solutions are expanded to their orbits, solutions of a lower period dividing k are
-dropped, and orbits that share a point (within ``dedup_tol``) are the same cycle.
+dropped, orbits that share a point (within ``dedup_tol``) are the same cycle, and a cycle whose
+monodromy matrix overflows (not finite) is dropped.
 
 Multipliers are the eigenvalues of ``M`` (the same for every point of the orbit), sorted by
 decreasing modulus. Stability (maps): ``stable`` when every ``|mu| < 1``, ``repeller`` when every
@@ -265,7 +266,11 @@ def find_cycles(
         if any(np.min(np.max(np.abs(c - x0), axis=1)) <= dedup_tol * scale for c in cycles):
             continue
         cycles.append(_canonical(orbit))
-    multipliers = [cycle_multipliers(model, c, p) for c in cycles]
+    deriv = map_derivatives(model)
+    with np.errstate(all="ignore"):  # an orbit whose monodromy overflows is no usable cycle
+        monodromies = [monodromy(orbit_derivatives(deriv, c, p)[1]) for c in cycles]
+    cycles = [c for c, M in zip(cycles, monodromies, strict=True) if np.all(np.isfinite(M))]
+    multipliers = [sorted_eigenvalues(M) for M in monodromies if np.all(np.isfinite(M))]
     labels = [classify_multipliers(mu, hyperbolic_tol) for mu in multipliers]
     rank = {"stable": 0, "non-hyperbolic": 1, "saddle": 2, "repeller": 3}
     order = sorted(range(len(cycles)), key=lambda i: (rank[labels[i]], *cycles[i][0]))

@@ -41,7 +41,10 @@ def bordered(B: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, np.nda
     K[N, :N] = c
     rhs = np.zeros(N + 1)
     rhs[N] = 1.0
-    lu = np.linalg.solve(np.stack([K, K.T]), np.stack([rhs, rhs])[..., None])[..., 0]
+    try:
+        lu = np.linalg.solve(np.stack([K, K.T]), np.stack([rhs, rhs])[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # exactly singular: the corrector sees NaN and steps aside
+        return np.nan, np.full(N, np.nan), np.full(N, np.nan)
     v, g = lu[0, :N], lu[0, N]
     w = lu[1, :N]
     return float(g), v, w

@@ -169,8 +169,10 @@ def plot_period_chart(ds: xr.Dataset, ax=None, *, ic: int = 0, max_period: int |
 
 def plot_lyapunov_chart(ds: xr.Dataset, ax=None, *, ic: int = 0, exponent: int = 1):
     """Largest Lyapunov exponent chart (:func:`.periods.lyapunov_chart`), per iteration, on a
-    diverging colour map centred at zero."""
-    from matplotlib.colors import TwoSlopeNorm
+    diverging colour map centred at zero with the same scale on both sides (so a slightly
+    negative exponent next to large positive ones stays pale, not deep blue); the colour bar
+    spans the values' real range."""
+    from matplotlib.colors import Normalize
 
     plt = _pyplot()
     if ax is None:
@@ -185,11 +187,13 @@ def plot_lyapunov_chart(ds: xr.Dataset, ax=None, *, ic: int = 0, exponent: int =
         ds[yname].values,
         lam,
         cmap="RdBu_r",
-        norm=TwoSlopeNorm(0.0, lo, hi),
+        norm=Normalize(-max(-lo, hi), max(-lo, hi)),
         shading="nearest",
         rasterized=True,
     )
-    ax.figure.colorbar(mesh, ax=ax).set_label("largest Lyapunov exponent (1/iteration)")
+    bar = ax.figure.colorbar(mesh, ax=ax)
+    bar.ax.set_ylim(lo, hi)
+    bar.set_label("largest Lyapunov exponent (1/iteration)")
     ax.set_xlabel(xname)
     ax.set_ylabel(yname)
     return ax

@@ -1,0 +1,136 @@
+"""The continuation store in the report: branches over the orbit diagram, curves over the charts,
+and the table naming every bifurcation found with its location and coefficients.
+
+The store is :mod:`neurodyn.workflow.continuation`'s (labelled branches). One-parameter cycle
+branches are drawn over the orbit diagram when they were computed at the diagram's other
+parameter values (solid where stable, dashed where unstable); two-parameter curves go over the
+period and Lyapunov charts.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["NAMES", "branch_table", "draw_branches", "orbit_branches", "parameters_text"]
+
+#: Full names of the labels (Kuznetsov & Meijer, Numerical Bifurcation Analysis of Maps, 2019).
+NAMES = {
+    "LP": "fold (saddle-node, limit point)",
+    "PD": "flip (period doubling)",
+    "NS": "Neimark–Sacker (closed invariant curve)",
+    "BP": "branch point",
+    "CP": "cusp",
+    "GPD": "generalised flip",
+    "CH": "Chenciner (generalised Neimark–Sacker)",
+    "R1": "1:1 resonance",
+    "R2": "1:2 resonance",
+    "R3": "1:3 resonance",
+    "R4": "1:4 resonance",
+    "LPPD": "fold–flip",
+    "LPNS": "fold–Neimark–Sacker",
+    "PDNS": "flip–Neimark–Sacker",
+    "NSNS": "double Neimark–Sacker",
+}
+
+_COLOURS = {"LP": "tab:blue", "PD": "tab:red", "NS": "tab:green", "BP": "tab:purple"}
+
+
+def parameters_text(values: dict[str, float], skip: tuple[str, ...] = ()) -> str:
+    """``name = value`` pairs (6 significant digits), for captions and titles."""
+    return ", ".join(f"{k} = {v:.6g}" for k, v in values.items() if k not in skip)
+
+
+def orbit_branches(branches: list, orbit: xr.Dataset) -> list:
+    """The one-parameter cycle branches continued in the orbit diagram's parameter at its other
+    parameter values (within 1e-9)."""
+    parameter = orbit.attrs["parameter"]
+    fixed = json.loads(orbit.attrs.get("fixed_parameters", "{}"))
+    chosen = []
+    for _, branch in branches:
+        if branch.kind != "cycle" or branch.free != (parameter,):
+            continue
+        if all(abs(branch.fixed.get(k, v) - v) <= 1e-9 for k, v in fixed.items()):
+            chosen.append(branch)
+    return chosen
+
+
+def draw_branches(ax, branches: list, parameter: str, state_index: int) -> None:
+    """Draw cycle branches (every point of each cycle's orbit in state ``state_index``) against
+    ``parameter``: solid where stable, dashed where unstable; LP, PD, NS, BP points marked and
+    labelled."""
+    for branch in branches:
+        p = branch.parameter(parameter)
+        for phase in range(branch.period):
+            x = branch.orbits[:, phase, state_index]
+            stable = branch.stable
+            ax.plot(p, np.where(stable, x, np.nan), "-", color="black", lw=1.2)
+            ax.plot(p, np.where(stable, np.nan, x), "--", color="black", lw=0.9)
+        for point in branch.special:
+            if point.label not in _COLOURS:
+                continue
+            value = point.parameters[parameter]
+            k = int(np.argmin(np.abs(p - value)))
+            y = branch.orbits[k, 0, state_index]
+            ax.plot(value, y, "o", color=_COLOURS[point.label], mec="black", ms=7, zorder=6)
+            ax.annotate(
+                f"{point.label}{branch.period}",
+                (value, y),
+                xytext=(4, 5),
+                textcoords="offset points",
+                fontsize=8,
+                fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7},
+            )
+
+
+def branch_table(branches: list, notes: list[str]) -> str:
+    """HTML: one row per located point (codimension 1 on cycle branches, codimension 2 on
+    curves) with its label, name, branch, period, location, coefficients and multiplier moduli;
+    ``data-label`` and ``data-location`` (JSON) carry the exact values."""
+    rows = [
+        "<tr><th>label</th><th>bifurcation</th><th>branch</th><th>period</th>"
+        "<th>location</th><th>coefficients</th><th>|multipliers|</th></tr>"
+    ]
+    for name, branch in branches:
+        for point in branch.special:
+            if point.label == "EP":
+                continue
+            where = parameters_text(point.parameters)
+            coefficients = parameters_text(point.coefficients)
+            moduli = ", ".join(f"{m:.4g}" for m in np.abs(point.multipliers))
+            rows.append(
+                f'<tr data-label="{escape(point.label)}" '
+                f'data-location="{escape(json.dumps(point.parameters))}">'
+                f"<td><b>{escape(point.label)}</b></td><td>{escape(NAMES.get(point.label, ''))}"
+                f"</td><td><code>{escape(name)}</code> ({escape(branch.kind)})</td>"
+                f'<td class="num">{branch.period}</td><td>{escape(where)}</td>'
+                f"<td>{escape(coefficients)}</td><td>{escape(moduli)}</td></tr>"
+            )
+    parts = [
+        '<section id="continuation"><h2>Bifurcations found by continuation</h2>',
+        "<p>Cycles found by Newton's method at the start point were continued along one "
+        "parameter; their fold, flip and Neimark–Sacker points were continued in the two swept "
+        "parameters, with the codimension-2 points on those curves. Coefficients: a (fold), "
+        "c (flip), d (first Lyapunov coefficient of NS), theta (NS angle, radians), kappa = "
+        "cos theta.</p>",
+        f'<table id="bifurcations">{"".join(rows)}</table>',
+    ]
+    branch_rows = "".join(
+        f"<tr><td><code>{escape(name)}</code></td><td>{escape(b.kind)}</td>"
+        f'<td class="num">{b.period}</td><td class="num">{len(b.values)}</td>'
+        f"<td>{escape(b.stop_reason)}</td></tr>"
+        for name, b in branches
+    )
+    parts.append(
+        '<table id="branches"><tr><th>branch</th><th>kind</th><th>period</th><th>points</th>'
+        f"<th>why it ends</th></tr>{branch_rows}</table>"
+    )
+    if notes:
+        items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+        parts.append(f"<p>Not continued:</p><ul>{items}</ul>")
+    parts.append("</section>")
+    return "\n".join(parts)
