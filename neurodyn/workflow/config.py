@@ -21,7 +21,6 @@ How the sweep is split into jobs (``chunk_size``) and what each job needs: :mod:
 from __future__ import annotations
 
 import copy
-import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -266,11 +265,10 @@ def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, A
     from ..sim.grid import check_memory
     from ..sim.schedule import check_schedule
     from ..sim.sweep import sweep_bytes
+    from .plan import chunk_points
 
     simulation = config["simulation"]
-    lengths = [len(values) for values in axes.values()]
-    runs = min(int(config["chunk_size"]), lengths[0]) * math.prod(lengths[1:])
-    runs *= simulation["n_initial"]
+    runs = chunk_points(config)  # runs of one job (grid points x initial states)
     try:
         check_schedule(
             steps=simulation["steps"],

@@ -2,12 +2,15 @@
 # hold the parts of the config it depends on, so editing one section reruns only its jobs.
 # Resources come from the study's pre-flight estimate (neurodyn.workflow.plan).
 
+# sections with rules and stores of their own: a change to one of them reruns no sweep job
+OTHER_SECTIONS = ("continuation", "reservoir", "train")
+
 
 rule sweep_chunk:
     output:
         directory(f"{PARTS}/chunk_{{chunk}}.zarr"),
     params:
-        study=section(config, "bifurcation", "report", "description", "limits"),
+        study=section(config, *OTHER_SECTIONS, "bifurcation", "report", "description", "limits"),
     threads: config["threads"]
     resources:
         **ESTIMATE.sweep.resources(),
@@ -44,7 +47,14 @@ rule orbit_diagram:
         directory(f"{STUDY}/orbit.zarr"),
     params:
         study=section(
-            config, "measures", "measure_options", "chunk_size", "report", "description", "limits"
+            config,
+            *OTHER_SECTIONS,
+            "measures",
+            "measure_options",
+            "chunk_size",
+            "report",
+            "description",
+            "limits",
         ),
     threads: config["threads"]
     resources:
