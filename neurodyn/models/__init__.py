@@ -2,7 +2,7 @@
 
 from .codegen import CompiledModel, compile_model, generated_source
 from .expressions import ExpressionError, parse_expression, rename_symbols
-from .model import Model, ModelError, Parameter, StateVariable
+from .model import Model, ModelError, ModelInterface, Parameter, StateVariable
 from .registry import (
     get_model,
     list_models,
@@ -17,6 +17,7 @@ __all__ = [
     "ExpressionError",
     "Model",
     "ModelError",
+    "ModelInterface",
     "Parameter",
     "StateVariable",
     "compile_model",

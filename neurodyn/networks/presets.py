@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..models import Model, ModelError
 from .build import network_model
 from .coupling import NAIR_2024, DiffusiveCoupling, HigherOrderCoupling
+from .kernel import Network, network
 from .topology import chain, clique_triangles, ring_star
 
 __all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain", "network_preset"]
@@ -54,7 +55,8 @@ def chialvo_ring_star(
     ordered_pairs: bool = True,
     shared: bool = True,
     name: str | None = None,
-) -> Model:
+    kernel: bool = False,
+) -> Model | Network:
     """Ring-star network of Chialvo neurons with pairwise and higher-order diffusive coupling.
 
     Nair, Ghosh, Fatoyinbo & Muni (2024), arXiv:2405.06000: one central (node 0) and
@@ -63,7 +65,9 @@ def chialvo_ring_star(
     :func:`~.topology.ring_star` and, if ``higher_order``, by
     ``sigma2 * sum_{j,k} B_ijk (x_j + x_k - 2 x_i)`` over the triangles of its clique complex.
     With ``shared`` the nodes share ``a, b, c, k`` (identical neurons); otherwise each node has
-    its own (``k_0, k_1, ...``). See :data:`PRESETS` for what is not confirmed.
+    its own (``k_0, k_1, ...``). ``kernel``: the same network for the network kernel
+    (:func:`~.kernel.network`, any size) instead of the generated model. See :data:`PRESETS` for
+    what is not confirmed.
     """
     preset = PRESETS["chialvo_ring_star"]
     A = ring_star(n_peripheral, radius)
@@ -73,7 +77,7 @@ def chialvo_ring_star(
             HigherOrderCoupling(clique_triangles(A), "x", "sigma2", ordered_pairs=ordered_pairs)
         )
     defaults = {k: v for k, v in preset["defaults"].items() if higher_order or k != "sigma2"}
-    return network_model(
+    return (network if kernel else network_model)(
         ["chialvo"] * (n_peripheral + 1),
         couplings,
         name=name or f"chialvo_ring_star_{n_peripheral}",
@@ -85,8 +89,8 @@ def chialvo_ring_star(
 
 
 def chialvo_rulkov_chain(
-    *, rulkov: str = "rulkov2001", name: str = "chialvo_rulkov_chain"
-) -> Model:
+    *, rulkov: str = "rulkov2001", name: str = "chialvo_rulkov_chain", kernel: bool = False
+) -> Model | Network:
     """Heterogeneous Chialvo–Rulkov–Chialvo chain (six variables), Ghosh et al. (2024).
 
     Nodes 1 and 3 are Chialvo maps, node 2 a Rulkov map (``rulkov``, default the chaotic 2001
@@ -94,10 +98,11 @@ def chialvo_rulkov_chain(
     ``alpha_2, mu_2, sigma_2``, ``a_3, ..., k_3``); bidirectional diffusive coupling on ``x``
     with one strength per direction: node i's x gains ``sigma_i_j * (x_j - x_i)`` for each
     neighbour j, so ``sigma_1_2`` (σ12) is node 2 acting on node 1 and ``sigma_2_1`` (σ21) node 1
-    acting on node 2. See :data:`PRESETS` for what is not confirmed.
+    acting on node 2. ``kernel``: built for the network kernel (:func:`~.kernel.network`). See
+    :data:`PRESETS` for what is not confirmed.
     """
     preset = PRESETS["chialvo_rulkov_chain"]
-    return network_model(
+    return (network if kernel else network_model)(
         ["chialvo", rulkov, "chialvo"],
         [DiffusiveCoupling(chain(3), "x", "sigma", per_edge=True, source=GHOSH_2024)],
         name=name,
@@ -108,7 +113,7 @@ def chialvo_rulkov_chain(
     )
 
 
-def network_preset(name: str, **options: object) -> Model:
+def network_preset(name: str, **options: object) -> Model | Network:
     """Build the network preset ``name`` (a key of :data:`PRESETS`) with the builder's options.
 
     Raises :class:`~neurodyn.models.ModelError` naming the presets for an unknown name, and for

@@ -130,6 +130,8 @@ def iterate_batch(
         bound=bound,
     )
     if choice.backend == "torch":
+        if not isinstance(model, Model):
+            raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
         from ..backends.torch_batch import run_torch
 
         out = run_torch(model, X, P, schedule, choice, threads, chunk_size, progress)
@@ -211,14 +213,15 @@ def _run_numba(
     """Run the numba kernel chunk by chunk; ``X`` becomes the final states."""
     batch = X.shape[1]
     out = empty_outputs(model.n_state, batch, schedule)
-    kernel = iterate_kernel(compile_model(model).advance)
+    compiled = compile_model(model)
+    kernel = iterate_kernel(compiled.advance, compiled.plan is not None)
     starts = range(0, batch, max(1, int(chunk_size)))
     with thread_count(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))
             chunk = Outputs(*(a[..., part].copy() for a in out))
             x = X[:, part].copy()
-            kernel(x, P[:, part].copy(), schedule, *chunk)
+            kernel(x, P[:, part].copy(), schedule, compiled.plan, *chunk)
             for whole, piece in zip(out, chunk, strict=True):
                 whole[..., part] = piece
             X[:, part] = x
