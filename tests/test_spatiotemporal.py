@@ -73,3 +73,25 @@ def test_spatial_correlation_travelling_wave_and_pairs():
     ring = spatial_correlation(Y, 3)
     assert ring[3] == pytest.approx(np.mean([pairwise[i, (i + 3) % 9] for i in range(9)]),
                                     abs=1e-14)
+
+
+def test_registered_measures_on_a_network_kernel_sweep():
+    from neurodyn.analysis.measures import MEASURES, add_measures
+    from neurodyn.networks import DiffusiveCoupling, network, node_rows, ring
+    from neurodyn.sim import sweep
+
+    assert {"sync_error", "chimera"} <= set(MEASURES)
+    net = network(["chialvo"] * 12, [DiffusiveCoupling(ring(12, 2, sparse=True), "x", "sigma",
+                                                       normalise="in_degree")], shared=True)
+    ds = sweep(net, {"sigma": np.array([0.0, 0.3])}, steps=300, keep=200, n_initial=2, seed=4)
+    out = add_measures(ds, ["sync_error", "chimera"], model=net, chimera_groups=4)
+    for i in range(2):
+        for ic in range(2):
+            point = ds.isel(sigma=i, ic=ic)
+            nodes = np.stack([point[name].values for name in
+                              np.array(net.state_names)[node_rows(net, "x")]], axis=1)
+            expected = synchronization_error(nodes).mean
+            assert out["sync_error"].values[i, ic] == pytest.approx(expected, rel=1e-12)
+            index = chimera_index(nodes, 4, 0.05 * (nodes.max() - nodes.min()))
+            assert out["strength_of_incoherence"].values[i, ic] == index.strength_of_incoherence
+            assert out["discontinuity"].values[i, ic] == index.discontinuity

@@ -91,23 +91,23 @@ def chimera_index(X: np.ndarray, groups: int, threshold: float) -> ChimeraIndex:
     """Strength of incoherence and discontinuity measure of Gopal et al. (2014) on a ring.
 
     With ``z_i(t) = x_i(t) - x_{i+1}(t)`` (``x_{N+1} = x_1``) and ``<z>(t)`` its mean over all
-    nodes, the nodes are cut into ``groups`` = M consecutive groups of ``n = N / M``; group
-    ``m`` has ``σ_m = < sqrt((1/n) Σ_{j in m} (z_j - <z>)^2) >_t`` and is coherent
-    (``s_m = 1``) when ``σ_m < threshold``. Then ``SI = 1 - (1/M) Σ_m s_m`` and
-    ``η = Σ_m |s_m - s_{m+1}| / 2`` (m periodic). ``threshold`` is a small fraction of the
-    range of ``x`` (Gopal et al. take about 5 %). ``N`` must be a multiple of ``groups``.
+    nodes, the nodes are cut into ``groups`` = M consecutive groups of ``n = N / M`` nodes
+    (when M does not divide N, as ``numpy.array_split``: sizes differ by one); group ``m`` has
+    ``σ_m = < sqrt((1/n) Σ_{j in m} (z_j - <z>)^2) >_t`` and is coherent (``s_m = 1``) when
+    ``σ_m < threshold``. Then ``SI = 1 - (1/M) Σ_m s_m`` and ``η = Σ_m |s_m - s_{m+1}| / 2``
+    (m periodic). ``threshold`` is a small fraction of the range of ``x`` (Gopal et al. take
+    about 5 %).
     """
     arr = _time_by_node(X, "X")
     n_nodes = arr.shape[1]
-    if isinstance(groups, bool) or int(groups) != groups or groups < 2 or n_nodes % groups:
-        raise ValueError(
-            f"groups must be an integer >= 2 dividing the {n_nodes} nodes, not {groups!r}"
-        )
+    if isinstance(groups, bool) or int(groups) != groups or not 2 <= groups <= n_nodes:
+        raise ValueError(f"groups must be an integer in 2..{n_nodes} (nodes), not {groups!r}")
     if not threshold > 0:
         raise ValueError(f"threshold must be positive, not {threshold!r}")
     z = arr - np.roll(arr, -1, axis=1)
     z = z - z.mean(axis=1, keepdims=True)
-    sigma = np.sqrt((z**2).reshape(arr.shape[0], int(groups), -1).mean(axis=2)).mean(axis=0)
+    parts = np.array_split(z**2, int(groups), axis=1)
+    sigma = np.array([np.sqrt(part.mean(axis=1)).mean() for part in parts])
     s = (sigma < threshold).astype(np.float64)
     return ChimeraIndex(
         strength_of_incoherence=float(1.0 - s.mean()),
