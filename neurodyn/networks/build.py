@@ -33,7 +33,9 @@ core, Chialvo nodes, diffusive coupling):
 
 So with the generated kernels the practical limit is about a hundred sparsely coupled nodes
 (rings, small-world, sparse random graphs) and a few dozen all-to-all nodes (whose equations
-hold ``n**2`` terms). Larger networks need a hand-written kernel behind the same interface.
+hold ``n**2`` terms). Larger networks: :func:`~neurodyn.networks.network` builds the same
+network (same names, order and dynamics, tested equal to 1e-12) for the network kernel, one
+generated step per node model and a sparse coupling operator (:mod:`.kernel`).
 """
 
 from __future__ import annotations

@@ -179,10 +179,18 @@ def _operator(
     def ints(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.int64).reshape(-1)
 
+    first = np.full(n_state, -1, dtype=np.int64)
+    rows_with = np.flatnonzero(np.diff(d_ptr))
+    first[rows_with] = d_prow[d_ptr[rows_with]]
+    row_of_entry = np.repeat(np.arange(n_state), np.diff(d_ptr))
+    mixed = np.unique(row_of_entry[d_prow != first[row_of_entry]])
+    d_shared = first.copy()
+    d_shared[mixed] = -1
+
     return CouplingOperator(
         ints(d_ptr), ints(d_src), np.ascontiguousarray(d_w, dtype=np.float64), ints(d_prow),
         ints(c_ptr), ints(c_gate), np.ascontiguousarray(c_w, dtype=np.float64), ints(c_prow),
-        ints(c_vrow), ints(gates[:, 0]), ints(gates[:, 1]), ints(gates[:, 2]),
+        ints(c_vrow), ints(gates[:, 0]), ints(gates[:, 1]), ints(gates[:, 2]), d_shared,
     )
 
 

@@ -45,6 +45,8 @@ class CouplingOperator(NamedTuple):
     (X[d_src[e]] - X[r])`` to row ``r``. Chemical entries add ``c_w[e] * P[c_prow[e]] *
     (P[c_vrow[e]] - X[r]) * G[c_gate[e]]``, where gate ``g`` is ``1 / (1 + exp(-P[g_lam[g]] *
     (X[g_src[g]] - P[g_th[g]])))``, computed once per step for all edges that share it.
+    ``d_shared[r]``: the strength row common to all diffusive entries of row ``r`` (then
+    factored out of the row's sum), or -1.
     """
 
     d_ptr: np.ndarray
@@ -59,6 +61,7 @@ class CouplingOperator(NamedTuple):
     g_src: np.ndarray
     g_lam: np.ndarray
     g_th: np.ndarray
+    d_shared: np.ndarray
 
 
 class Plan(NamedTuple):
@@ -104,29 +107,59 @@ def _gate(lam, x, theta):
     return 1.0 / (1.0 + vexp(-lam * (x - theta)))
 
 
-@stable_jit()
+@stable_jit(error_model="numpy")
 def coupling_input(X, P, c0, m, U, G, plan):
     """``U[r, b]``: the coupling's input to state row ``r`` at column ``c0 + b``, ``b < m``;
-    ``G`` holds the chemical gates (fields as in :class:`CouplingOperator`)."""
+    ``G`` holds the chemical gates (fields as in :class:`CouplingOperator`). One column: scalar
+    sums over each row's entries; several: each row's sum as a loop over columns."""
     d_ptr, d_src, d_w, d_prow = _field(plan, 0), _field(plan, 1), _weights(plan, 2), _field(plan, 3)
     c_ptr, c_gate, c_w = _field(plan, 4), _field(plan, 5), _weights(plan, 6)
     c_prow, c_vrow = _field(plan, 7), _field(plan, 8)
     g_src, g_lam, g_th = _field(plan, 9), _field(plan, 10), _field(plan, 11)
+    d_shared = _field(plan, 12)
     for g in range(g_src.shape[0]):
         s, lam, th = g_src[g], g_lam[g], g_th[g]
         for b in range(m):
             G[g, b] = _gate(P[lam, c0 + b], X[s, c0 + b], P[th, c0 + b])
+    if m == 1:
+        for r in range(X.shape[0]):
+            xr = X[r, c0]
+            acc = 0.0
+            shared = d_shared[r]
+            if shared >= 0:
+                for e in range(d_ptr[r], d_ptr[r + 1]):
+                    acc += d_w[e] * (X[d_src[e], c0] - xr)
+                acc *= P[shared, c0]
+            else:
+                for e in range(d_ptr[r], d_ptr[r + 1]):
+                    acc += d_w[e] * P[d_prow[e], c0] * (X[d_src[e], c0] - xr)
+            for e in range(c_ptr[r], c_ptr[r + 1]):
+                acc += c_w[e] * P[c_prow[e], c0] * (P[c_vrow[e], c0] - xr) * G[c_gate[e], 0]
+            U[r, 0] = acc
+        return
     for r in range(X.shape[0]):
+        Ur, Xr = U[r, :m], X[r, c0 : c0 + m]
         for b in range(m):
-            U[r, b] = 0.0
+            Ur[b] = 0.0
+        shared = d_shared[r]
         for e in range(d_ptr[r], d_ptr[r + 1]):
-            j, pr, w = d_src[e], d_prow[e], d_w[e]
+            Xj, w = X[d_src[e], c0 : c0 + m], d_w[e]
+            if shared >= 0:
+                for b in range(m):
+                    Ur[b] += w * (Xj[b] - Xr[b])
+            else:
+                Pe = P[d_prow[e], c0 : c0 + m]
+                for b in range(m):
+                    Ur[b] += w * Pe[b] * (Xj[b] - Xr[b])
+        if shared >= 0:
+            Ps = P[shared, c0 : c0 + m]
             for b in range(m):
-                U[r, b] += w * P[pr, c0 + b] * (X[j, c0 + b] - X[r, c0 + b])
+                Ur[b] *= Ps[b]
         for e in range(c_ptr[r], c_ptr[r + 1]):
-            g, pr, vr, w = c_gate[e], c_prow[e], c_vrow[e], c_w[e]
+            Pe, Ve = P[c_prow[e], c0 : c0 + m], P[c_vrow[e], c0 : c0 + m]
+            Ge, w = G[c_gate[e]], c_w[e]
             for b in range(m):
-                U[r, b] += w * P[pr, c0 + b] * (P[vr, c0 + b] - X[r, c0 + b]) * G[g, b]
+                Ur[b] += w * Pe[b] * (Ve[b] - Xr[b]) * Ge[b]
 
 
 @stable_jit()
@@ -168,21 +201,41 @@ def _node_rows(model: Model, indent: str) -> list[str]:
     return lines
 
 
+def _step_lines(model: Model, body: str) -> list[str]:
+    """The lines computing ``n<v>`` = next value plus coupling input and storing it."""
+    cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
+    lines = [*cse, *(f"{body}n{v} = {value} + U{v}[b]" for v, value in enumerate(values))]
+    return lines + [f"{body}X{v}[b] = n{v}" for v in range(model.n_state)]
+
+
 def node_source(model: Model) -> str:
     """Source of ``node_update`` and ``node_tangent`` for node model ``model`` (see module)."""
-    n = model.n_state
-    body = " " * 12
+    n, n_par = model.n_state, len(model.parameters)
+    checks = " & ".join(f"(abs(n{v}) <= bound)" for v in range(n))
     lines = ["def node_update(X, P, U, rows, prow, c0, m, bound, ok):"]
-    lines += [f"    for k in range(rows.shape[0] // {n}):"]
-    lines += _node_rows(model, " " * 8)
-    lines += ["        for b in range(m):", f"{body}i = c0 + b"]
-    lines += _node_reads(model, "i", body)
+    # one column (a single trajectory): scalar code over the nodes
+    body = " " * 12
+    lines += ["    if m == 1:", "        good = True"]
+    lines += [f"        for k in range(rows.shape[0] // {n}):"]
+    lines += _node_rows(model, body)
+    lines += _node_reads(model, "c0", body)
     cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
     lines += cse
-    lines += [f"{body}n{v} = {value} + U[r{v}, b]" for v, value in enumerate(values)]
-    lines += [f"{body}X[r{v}, i] = n{v}" for v in range(n)]
-    checks = " & ".join(f"(abs(n{v}) <= bound)" for v in range(n))
-    lines += [f"{body}ok[i] = ok[i] & {checks}", ""]
+    lines += [f"{body}n{v} = {value} + U[r{v}, 0]" for v, value in enumerate(values)]
+    lines += [f"{body}X[r{v}, c0] = n{v}" for v in range(n)]
+    lines += [f"{body}good = good & {checks}", "        ok[c0] = ok[c0] & good", "        return"]
+    # several columns: rows taken as 1-D views, the loop over columns vectorises
+    body = " " * 12
+    lines += [f"    for k in range(rows.shape[0] // {n}):"]
+    lines += _node_rows(model, " " * 8)
+    lines += [f"        X{v} = X[r{v}, c0:c0 + m]" for v in range(n)]
+    lines += [f"        U{v} = U[r{v}, :m]" for v in range(n)]
+    lines += [f"        P{q} = P[q{q}, c0:c0 + m]" for q in range(n_par)]
+    lines += ["        okb = ok[c0:c0 + m]", "        for b in range(m):"]
+    lines += [f"{body}s_{name} = X{v}[b]" for v, name in enumerate(model.state_names)]
+    lines += [f"{body}p_{name} = P{q}[b]" for q, name in enumerate(model.parameter_names)]
+    lines += _step_lines(model, body)
+    lines += [f"{body}okb[b] = okb[b] & {checks}", ""]
 
     body = " " * 8
     lines += ["def node_tangent(X, P, i, rows, prow, Q, TQ):"]
