@@ -178,3 +178,26 @@ def test_ring_1000_synchronised_state_master_stability():
     msf /= steps
     assert msf.max() - msf[np.argmin(np.abs(alphas))] > 0.01  # the coupling decides
     np.testing.assert_allclose(result.exponents[0, 0], msf.max(), rtol=0, atol=5e-3)
+
+
+def test_ring_study_config_runs_a_chunk(tmp_path):
+    """The ring1000 study config is valid, and its first chunk (on a 40-node ring, short runs)
+    runs through the workflow's chunk job with its measures."""
+    import yaml
+
+    from neurodyn.workflow import load_study
+    from neurodyn.workflow.config import workflow_root
+    from neurodyn.workflow.tasks import compute_chunk
+
+    path = workflow_root() / "workflows/config/ring1000.yaml"
+    config = load_study(path)
+    assert config["model_options"]["n"] == 1000
+    small = yaml.safe_load(path.read_text())
+    small["model_options"] = {"n": 40, "radius": 4, "node": "chialvo"}
+    small["simulation"].update(steps=300, keep=100)
+    (tmp_path / "small.yaml").write_text(yaml.safe_dump(small))
+    ds = compute_chunk(load_study(tmp_path / "small.yaml"), 0)
+    assert ds.attrs["model"] == "chialvo_ring_40_4"
+    assert ds.sizes["sigma"] == 4 and ds.sizes["ic"] == 2
+    sync = ds["sync_error"].values
+    assert np.all(np.isfinite(sync)) and np.all(ds["lyapunov"].notnull())

@@ -16,9 +16,15 @@ from ..models.builders import Preset, build_preset, register_preset
 from .build import network_model
 from .coupling import NAIR_2024, DiffusiveCoupling, HigherOrderCoupling
 from .kernel import Network, network
-from .topology import chain, clique_triangles, ring_star
+from .topology import chain, clique_triangles, ring, ring_star
 
-__all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain", "network_preset"]
+__all__ = [
+    "PRESETS",
+    "chialvo_ring_star",
+    "chialvo_rulkov_chain",
+    "network_preset",
+    "nonlocal_ring",
+]
 
 network_preset = build_preset
 """Build a network preset by name (:func:`neurodyn.models.builders.build_preset`)."""
@@ -96,6 +102,42 @@ def chialvo_rulkov_chain(
     )
 
 
+OMELCHENKO_2011 = (
+    "I. Omelchenko, Y. Maistrenko, P. Hövel, E. Schöll, Loss of coherence in dynamical "
+    "networks: spatial chaos and chimera states, Phys. Rev. Lett. 106, 234102 (2011)"
+)
+
+
+def nonlocal_ring(
+    n: int = 1000, radius: int = 10, *, node: str = "chialvo", name: str | None = None
+) -> Network:
+    """A ring of ``n`` identical map neurons (``node``, a catalogue map with a variable ``x``;
+    shared parameters) coupled diffusively on ``x`` to the ``radius`` nearest neighbours on each
+    side: ``x_i' = f(x_i, y_i) + sigma/(2R) sum_{0<|j-i|<=R} (x_j - x_i)``, built for the
+    network kernel (:func:`~.kernel.network`). The nonlocal ring of the chimera literature
+    (Omelchenko et al. 2011, who couple the maps' images ``f(x_j) - f(x_i)`` instead).
+    """
+    coupling = DiffusiveCoupling(
+        ring(n, radius, sparse=True), "x", "sigma", normalise="in_degree", default=0.0,
+        source=OMELCHENKO_2011,
+    )
+    return network(
+        [node] * n,
+        [coupling],
+        name=name or f"{node}_ring_{n}_{radius}",
+        shared=True,
+        notes=f"nonlocal ring: N = {n}, R = {radius}, node {node}; sigma is the total strength "
+        "(each of the 2R edges weighs sigma / 2R)",
+    )
+
+
+def _nonlocal_ring_names(model_name: str) -> list[dict[str, object]]:
+    match = re.fullmatch(r"(.+)_ring_(\d+)_(\d+)", model_name)
+    if not match:
+        return []
+    return [{"node": match.group(1), "n": int(match.group(2)), "radius": int(match.group(3))}]
+
+
 def _ring_star_names(model_name: str) -> list[dict[str, int]]:
     match = re.fullmatch(r"chialvo_ring_star_(\d+)", model_name)
     return [{"n_peripheral": int(match.group(1))}] if match else []
@@ -147,5 +189,23 @@ RULKOV_CHAIN = register_preset(
     )
 )
 
-PRESETS = {preset.name: preset for preset in (RING_STAR, RULKOV_CHAIN)}
+NONLOCAL_RING = register_preset(
+    Preset(
+        name="nonlocal_ring",
+        build=nonlocal_ring,
+        source=OMELCHENKO_2011,
+        defaults={"sigma": 0.0},
+        details={
+            "nodes": "n identical catalogue maps (default chialvo), shared parameters",
+            "topology": "ring(n, radius): each node coupled to its R nearest neighbours on each "
+            "side",
+            "couplings": "diffusive on x, sigma/(2R) * (x_j - x_i) per edge; network kernel",
+            "unconfirmed": "coupling on x rather than on the maps' images f(x) as in Omelchenko "
+            "et al. (2011)",
+        },
+        built_names=_nonlocal_ring_names,
+    )
+)
+
+PRESETS = {preset.name: preset for preset in (RING_STAR, RULKOV_CHAIN, NONLOCAL_RING)}
 """The network presets of this module by name."""
