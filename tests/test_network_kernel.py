@@ -201,3 +201,17 @@ def test_ring_study_config_runs_a_chunk(tmp_path):
     assert ds.sizes["sigma"] == 4 and ds.sizes["ic"] == 2
     sync = ds["sync_error"].values
     assert np.all(np.isfinite(sync)) and np.all(ds["lyapunov"].notnull())
+
+
+def test_space_time_plot_of_a_large_network():
+    from neurodyn.report.figures import draw_phase_portraits
+    from neurodyn.report.study import Point
+
+    net = network(["chialvo"] * 6, [DiffusiveCoupling(ring(6), "x", "sigma")], shared=True)
+    ds = sweep(net, {"sigma": np.array([0.0, 0.1])}, steps=50, keep=20, n_initial=2, seed=3)
+    point = Point("A", {"sigma": 0.1}, 1, "a")
+    fig = draw_phase_portraits(ds, point)  # six nodes: a space-time plot
+    image = fig.axes[0].images[0].get_array()
+    expected = np.stack([ds[f"x_{i}"].sel(sigma=0.1, ic=1).values for i in range(6)], axis=1)
+    np.testing.assert_array_equal(np.asarray(image), expected)
+    assert fig.axes[0].get_xlabel() == "node"
