@@ -215,3 +215,49 @@ def test_space_time_plot_of_a_large_network():
     expected = np.stack([ds[f"x_{i}"].sel(sigma=0.1, ic=1).values for i in range(6)], axis=1)
     np.testing.assert_array_equal(np.asarray(image), expected)
     assert fig.axes[0].get_xlabel() == "node"
+
+
+def test_newton_fixed_point_of_a_ring_and_its_multipliers():
+    """Newton with the sparse Jacobian: a ring of identical Chialvo maps has the single map's
+    fixed point (found here by brentq) at every node, with multipliers the eigenvalues of
+    ``Df* - sigma gamma_k E`` over the ring's Fourier modes; a ring with node-dependent k has
+    a non-uniform fixed point whose multipliers ARPACK and LAPACK agree on."""
+    from scipy.optimize import brentq
+
+    from neurodyn.networks.newton import fixed_point, leading_multipliers, network_step
+
+    n, radius, sigma = 200, 3, 0.1
+    a, b, c, k = 0.89, 0.6, 0.28, 0.03
+
+    def h(x):
+        return x * x * np.exp((c - b * x) / (1 - a) - x) + k - x
+
+    xs = brentq(h, 0.0, 0.5, xtol=1e-15)
+    ys = (c - b * xs) / (1 - a)
+    coupling = DiffusiveCoupling(ring(n, radius, sparse=True), "x", "sigma", normalise="in_degree")
+    net = network(["chialvo"] * n, [coupling], shared=["a", "b", "c"], defaults={"sigma": sigma})
+    P = np.array([p.default for p in net.parameters])
+    start = np.tile([xs + 0.01, ys - 0.01], n) + 1e-3 * np.sin(np.arange(2 * n))
+    result = fixed_point(net, start, P)
+    assert result.converged and result.iterations < 20
+    np.testing.assert_allclose(result.x[0::2], xs, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.x[1::2], ys, rtol=0, atol=1e-12)
+    e = np.exp(ys - xs)
+    D = np.array([[(2 * xs - xs * xs) * e, xs * xs * e], [-b, a]])
+    gamma = 1 - np.cos(2 * np.pi * np.outer(np.arange(n), np.arange(1, radius + 1)) / n).mean(1)
+    modes = [np.linalg.eigvals(D - np.diag([sigma * g, 0.0])) for g in gamma]
+    expected = max(np.abs(np.concatenate(modes)))
+    mu = leading_multipliers(net, result.x, P, k=4)
+    assert abs(mu[0]) == pytest.approx(expected, abs=1e-10)
+
+    k_nodes = 0.03 + 0.002 * np.sin(2 * np.pi * np.arange(n) / n)
+    hetero = network(["chialvo"] * n, [coupling], shared=["a", "b", "c"],
+                     defaults={"sigma": sigma}, node_values={"k": k_nodes})
+    Ph = np.array([p.default for p in hetero.parameters])
+    found = fixed_point(hetero, result.x, Ph)
+    assert found.converged and found.residual <= 1e-12
+    assert np.ptp(found.x[0::2]) > 1e-4  # not uniform
+    np.testing.assert_allclose(network_step(hetero, found.x, Ph), found.x, rtol=0, atol=1e-12)
+    dense = np.linalg.eigvals(jacobian_matrix(hetero, found.x, Ph).toarray())
+    np.testing.assert_allclose(abs(leading_multipliers(hetero, found.x, Ph, k=3)[0]),
+                               np.abs(dense).max(), rtol=1e-9)

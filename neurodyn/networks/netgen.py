@@ -107,6 +107,25 @@ def _gate(lam, x, theta):
     return 1.0 / (1.0 + vexp(-lam * (x - theta)))
 
 
+@stable_jit(inline="always")
+def _row_sum(X, c0, xr, first, last, src, w):
+    """``sum_e w[e] * (X[src[e], c0] - xr)`` over ``first <= e < last`` in four interleaved
+    partial sums (independent additions, so the sum is not bound by the latency of one chain;
+    each term is exactly 0 where ``X[src[e], c0] == xr``)."""
+    a0 = a1 = a2 = a3 = 0.0
+    e = first
+    while e + 4 <= last:
+        a0 += w[e] * (X[src[e], c0] - xr)
+        a1 += w[e + 1] * (X[src[e + 1], c0] - xr)
+        a2 += w[e + 2] * (X[src[e + 2], c0] - xr)
+        a3 += w[e + 3] * (X[src[e + 3], c0] - xr)
+        e += 4
+    while e < last:
+        a0 += w[e] * (X[src[e], c0] - xr)
+        e += 1
+    return (a0 + a1) + (a2 + a3)
+
+
 @stable_jit(error_model="numpy")
 def coupling_input(X, P, c0, m, U, G, plan):
     """``U[r, b]``: the coupling's input to state row ``r`` at column ``c0 + b``, ``b < m``;
@@ -127,9 +146,7 @@ def coupling_input(X, P, c0, m, U, G, plan):
             acc = 0.0
             shared = d_shared[r]
             if shared >= 0:
-                for e in range(d_ptr[r], d_ptr[r + 1]):
-                    acc += d_w[e] * (X[d_src[e], c0] - xr)
-                acc *= P[shared, c0]
+                acc = P[shared, c0] * _row_sum(X, c0, xr, d_ptr[r], d_ptr[r + 1], d_src, d_w)
             else:
                 for e in range(d_ptr[r], d_ptr[r + 1]):
                     acc += d_w[e] * P[d_prow[e], c0] * (X[d_src[e], c0] - xr)
