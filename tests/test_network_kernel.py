@@ -261,3 +261,20 @@ def test_newton_fixed_point_of_a_ring_and_its_multipliers():
     dense = np.linalg.eigvals(jacobian_matrix(hetero, found.x, Ph).toarray())
     np.testing.assert_allclose(abs(leading_multipliers(hetero, found.x, Ph, k=3)[0]),
                                np.abs(dense).max(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", ["ring_star", "heterogeneous_chain", "chemical"])
+def test_torch_network_kernel_equals_numba(case):
+    torch = pytest.importorskip("torch")
+    from neurodyn.networks.torch_kernel import torch_advance
+
+    net = CASES[case](True)
+    compiled = compile_model(net)
+    X, P = _random_points(net, 40, seed=3)
+    X[:, :] = np.clip(X, 0.0, 1.0)  # stay bounded over the few steps compared
+    for _ in range(5):
+        expected = X.copy()
+        compiled.advance(expected, P, 0, 40, 1, np.inf, np.ones(40, dtype=bool), compiled.plan)
+        got = torch_advance(net, torch.from_numpy(X), torch.from_numpy(P), 1).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        X = expected
