@@ -14,8 +14,10 @@ A :class:`Network` has the interface that simulators read from a model
 ``bound``, ``equations``), and :func:`~neurodyn.models.compile_model` returns its compiled kernel,
 so :func:`~neurodyn.sim.iterate_batch`, :func:`~neurodyn.sim.sweep` (grid x initial states,
 reducers, divergence flags, stores) and :func:`~neurodyn.analysis.lyapunov_spectrum` (first
-``k`` exponents through the sparse tangent map) run it unchanged; the numba backend only.
-:func:`jacobian_matrix` gives the sparse Jacobian for Newton steps.
+``k`` exponents through the sparse tangent map) run it unchanged, on the numba backend
+(:func:`.torch_kernel.torch_advance` is the same step in torch, CPU or CUDA, not yet behind
+the sweep's torch backend). :func:`jacobian_matrix` gives the sparse Jacobian, for Newton
+steps (:mod:`.newton`).
 
 Per-node parameter values: ``node_values={"k": array}`` sets the defaults of ``k_0, k_1, ...``
 (the parameter must not be shared).
