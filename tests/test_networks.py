@@ -608,3 +608,54 @@ def test_one_resolver_serves_presets_catalogue_and_rebuilding(monkeypatch):
         resolve_model("logistic", {"n": 2})
     with pytest.raises(ModelError, match="network preset 'logistic_ring'.*'m'"):
         resolve_model("logistic_ring", {"m": 2})
+
+
+# --------------------------------------------------------------------------- large topologies
+
+
+def test_sparse_ring_and_lattice():
+    from neurodyn.networks import as_csr, lattice_2d
+
+    for radius in (1, 3):
+        np.testing.assert_array_equal(ring(11, radius, sparse=True).toarray(), ring(11, radius))
+    # a 4 x 5 torus: node (r, c) = 5r + c; von Neumann neighbours (r +- 1, c), (r, c +- 1)
+    L = lattice_2d(4, 5)
+    expected = np.zeros((20, 20))
+    for r in range(4):
+        for c in range(5):
+            for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                expected[5 * r + c, 5 * ((r + dr) % 4) + (c + dc) % 5] = 1.0
+    np.testing.assert_array_equal(L, expected)
+    open_moore = lattice_2d(3, 3, neighbourhood="moore", periodic=False, sparse=True)
+    np.testing.assert_array_equal(open_moore.sum(axis=1), [3, 5, 3, 5, 8, 5, 3, 5, 3])
+    np.testing.assert_array_equal(as_csr(L).toarray(), L)
+    with pytest.raises(ValueError, match="periodic lattice"):
+        lattice_2d(2, 5)
+
+
+def test_load_adjacency(tmp_path):
+    import scipy.sparse as sp
+
+    from neurodyn.networks import load_adjacency
+
+    A = erdos_renyi(8, 0.4, seed=1) * np.arange(1, 9)[None, :]  # weighted
+    np.save(tmp_path / "a.npy", A)
+    np.savetxt(tmp_path / "a.csv", A, delimiter=",")
+    sp.save_npz(tmp_path / "a.npz", sp.csr_array(A))
+    rows, cols = np.nonzero(A)
+    np.savetxt(tmp_path / "a.edges", np.column_stack([cols, rows, A[rows, cols]]),
+               header="source target weight")
+    np.testing.assert_array_equal(load_adjacency(tmp_path / "a.npy"), A)
+    np.testing.assert_array_equal(load_adjacency(tmp_path / "a.csv"), A)
+    np.testing.assert_array_equal(load_adjacency(tmp_path / "a.npz").toarray(), A)
+    np.testing.assert_array_equal(load_adjacency(tmp_path / "a.edges", n=8).toarray(), A)
+    (tmp_path / "bad.edges").write_text("0 -1\n")
+    with pytest.raises(ValueError, match="bad.edges"):
+        load_adjacency(tmp_path / "bad.edges")
+    (tmp_path / "a.pkl").write_text("")
+    with pytest.raises(ValueError, match="unknown suffix"):
+        load_adjacency(tmp_path / "a.pkl")
+    with pytest.raises(ValueError, match="does not exist"):
+        load_adjacency(tmp_path / "missing.npy")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        from_matrix(sp.csr_array(np.array([[0.0, np.inf], [1.0, 0.0]])))

@@ -3,9 +3,11 @@
 For maps (and networks of maps) the tangent vectors are advanced with the Jacobian generated from
 the model's equations, ``Q <- J(x_n) Q``, re-orthonormalised every iteration by modified
 Gram-Schmidt, and the logarithms of the diagonal of R are accumulated (Benettin et al. 1980;
-Shimada & Nagashima 1979). Exponents are **per iteration** for maps. For flows ``J`` is the
-Jacobian of one integrator step (tangent dynamics through the same integrator as the
-trajectory) and exponents are **per unit time**.
+Shimada & Nagashima 1979). For the network kernel (:mod:`neurodyn.networks.kernel`) ``J Q`` is
+its sparse tangent map, so the first ``n_exponents`` of a network of thousands of nodes cost
+``O((nodes + edges) * n_exponents + n_state * n_exponents**2)`` per iteration. Exponents are
+**per iteration** for maps. For flows ``J`` is the Jacobian of one integrator step (tangent
+dynamics through the same integrator as the trajectory) and exponents are **per unit time**.
 
 Convergence: the recorded iterations are split into ``segments`` equal parts; each part gives an
 estimate, and ``stderr`` is their standard deviation over sqrt(segments). The exponents
@@ -50,27 +52,28 @@ class LyapunovResult:
     backend: Backend = Backend("numba", "cpu", "float64")
 
 
+@stable_jit(inline="always")
+def _orthonormalise(Q, log_r, s):
+    """Modified Gram-Schmidt on the columns of Q, accumulating log |R_jj| into log_r[s, j]."""
+    n, m = Q.shape
+    for j in range(m):
+        for k in range(j):
+            dot = 0.0
+            for r in range(n):
+                dot += Q[r, k] * Q[r, j]
+            for r in range(n):
+                Q[r, j] -= dot * Q[r, k]
+        norm = 0.0
+        for r in range(n):
+            norm += Q[r, j] * Q[r, j]
+        norm = np.sqrt(norm)
+        log_r[s, j] += np.log(norm)
+        for r in range(n):
+            Q[r, j] /= norm
+
+
 @cache
 def _qr_kernel(advance, jacobian):
-    @stable_jit(advance, jacobian, inline="always")
-    def orthonormalise(Q, log_r, s):
-        """Modified Gram-Schmidt on the columns of Q, accumulating log |R_jj| into log_r[s, j]."""
-        n, m = Q.shape
-        for j in range(m):
-            for k in range(j):
-                dot = 0.0
-                for r in range(n):
-                    dot += Q[r, k] * Q[r, j]
-                for r in range(n):
-                    Q[r, j] -= dot * Q[r, k]
-            norm = 0.0
-            for r in range(n):
-                norm += Q[r, j] * Q[r, j]
-            norm = np.sqrt(norm)
-            log_r[s, j] += np.log(norm)
-            for r in range(n):
-                Q[r, j] /= norm
-
     @stable_jit(advance, jacobian, parallel=True)
     def kernel(X, P, Q, transient, segment_length, log_r, bound, ok):
         n, batch = X.shape
@@ -90,8 +93,30 @@ def _qr_kernel(advance, jacobian):
                         Qi = Q[i]
                         small_matmul(J, Qi, TQ)
                         Qi[:, :] = TQ
-                        orthonormalise(Qi, log_r[:, :, i], s)
+                        _orthonormalise(Qi, log_r[:, :, i], s)
                     advance(X, P, lo, hi, 1, bound, ok)
+
+    return kernel
+
+
+@cache
+def _network_qr_kernel(advance, tangent):
+    """As :func:`_qr_kernel` for a network kernel: ``Q <- J Q`` by the sparse tangent map."""
+
+    @stable_jit(advance, tangent, parallel=True)
+    def kernel(X, P, Q, transient, segment_length, log_r, bound, ok, plan):
+        n, batch = X.shape
+        m = Q.shape[2]
+        for i in prange(batch):
+            advance(X, P, i, i + 1, transient, bound, ok, plan)
+            TQ = np.empty((n, m))
+            for s in range(log_r.shape[0]):
+                for _ in range(segment_length):
+                    Qi = Q[i]
+                    tangent(X, P, i, Qi, TQ, plan)
+                    Qi[:, :] = TQ
+                    _orthonormalise(Qi, log_r[:, :, i], s)
+                    advance(X, P, i, i + 1, 1, bound, ok, plan)
 
     return kernel
 
@@ -162,16 +187,21 @@ def lyapunov_spectrum(
         )
     else:
         compiled = compile_model(model)
-        kernel = _qr_kernel(compiled.advance, compiled.jacobian)
+        if compiled.plan is None:
+            kernel = _qr_kernel(compiled.advance, compiled.jacobian)
+            plan: tuple = ()
+        else:
+            kernel = _network_qr_kernel(compiled.advance, compiled.tangent)
+            plan = (compiled.plan,)
         fixed = (int(transient), segment_length)
-        empty = (X[:, :0], P[:, :0], Q[:0], *fixed, log_r[..., :0], bound, ok[:0])
+        empty = (X[:, :0], P[:, :0], Q[:0], *fixed, log_r[..., :0], bound, ok[:0], *plan)
         prepare(kernel, empty, model.name, notify=progress)
         starts = range(0, batch, CHUNK)
         with thread_count(threads):
             for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
                 part = slice(start, start + CHUNK)
                 x, p, lr, k = (a[..., part].copy() for a in (X, P, log_r, ok))
-                kernel(x, p, Q[part].copy(), *fixed, lr, bound, k)
+                kernel(x, p, Q[part].copy(), *fixed, lr, bound, k, *plan)
                 X[:, part], log_r[..., part], ok[part] = x, lr, k
     per_segment = log_r / segment_length
     if model.kind == "flow":

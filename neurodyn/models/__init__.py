@@ -3,7 +3,7 @@
 from .builders import Preset, build_preset, presets, register_preset, resolve_model
 from .codegen import CompiledModel, compile_model, generated_source
 from .expressions import ExpressionError, parse_expression, rename_symbols
-from .model import Model, ModelError, Parameter, StateVariable
+from .model import Model, ModelError, ModelInterface, Parameter, StateVariable
 from .nodes import node_rows
 from .registry import (
     get_model,
@@ -19,6 +19,7 @@ __all__ = [
     "ExpressionError",
     "Model",
     "ModelError",
+    "ModelInterface",
     "Parameter",
     "Preset",
     "StateVariable",

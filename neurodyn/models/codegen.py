@@ -246,6 +246,8 @@ class CompiledModel:
     evaluate_jacobian: object
     source: str
     rhs: object = None
+    #: extra last argument of ``advance`` (a network's structure); None for models
+    plan: object = None
 
 
 @cache
@@ -256,7 +258,12 @@ def compile_model(model: Model) -> CompiledModel:
     :mod:`.expressions`, never from user text directly. Models whose generated code is the
     same (a model and its presets, which differ only in default values) share one set of
     compiled functions, and so the kernels built on them.
+
+    An object that is not a :class:`Model` but has the model interface and a ``compile()``
+    method (the network kernel, :class:`neurodyn.networks.Network`) compiles itself.
     """
+    if not isinstance(model, Model):
+        return model.compile()
     source = generated_source(model)
     functions = _compile_source(source, model.kind, model.integrator, model.name)
     if model.kind == "flow":

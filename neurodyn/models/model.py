@@ -25,7 +25,7 @@ import sympy
 
 from .expressions import NON_FINITE, ExpressionError, parse_expression
 
-__all__ = ["Model", "ModelError", "Parameter", "StateVariable"]
+__all__ = ["Model", "ModelError", "ModelInterface", "Parameter", "StateVariable"]
 
 
 class ModelError(ValueError):
@@ -70,8 +70,60 @@ class StateVariable:
     description: str = ""
 
 
+class ModelInterface:
+    """What simulators, sweeps and stores read from a model: named state variables with their
+    boxes, named parameters with ranges, ``name``, ``kind`` and ``bound``. :class:`Model` and
+    the network kernel (:class:`neurodyn.networks.Network`) share it."""
+
+    state: tuple[StateVariable, ...]
+    parameters: tuple[Parameter, ...]
+    name: str
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.state)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def n_state(self) -> int:
+        return len(self.state)
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``; :class:`ModelError` listing the known ones otherwise."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise ModelError(
+            f"unknown parameter {name!r} for model {self.name!r} "
+            f"(parameters: {', '.join(self.parameter_names)})"
+        )
+
+    def defaults(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.parameters}
+
+    def initial_state(self) -> np.ndarray:
+        return np.array([v.initial for v in self.state], dtype=np.float64)
+
+    def resolve_parameters(self, values: dict[str, object] | None = None) -> dict[str, object]:
+        """Defaults overridden by ``values`` (scalars or arrays), each checked against its range."""
+        resolved: dict[str, object] = dict(self.defaults())
+        for name, value in (values or {}).items():
+            parameter = self.parameter(name)
+            if np.ndim(value) == 0:
+                resolved[name] = parameter.check(value, self.name)
+            else:
+                array = np.asarray(value, dtype=np.float64)
+                for v in np.unique(array):
+                    parameter.check(v, self.name)
+                resolved[name] = array
+        return resolved
+
+
 @dataclass(frozen=True)
-class Model:
+class Model(ModelInterface):
     """A dynamical system defined by equations over named state variables and parameters.
 
     ``equations`` holds one expression per state variable, in the order of ``state``, written in
@@ -120,48 +172,6 @@ class Model:
             self.expressions  # noqa: B018 - parse now so a bad definition fails at construction
         except ExpressionError as err:
             raise ModelError(f"model {self.name!r}: {err}") from None
-
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.state)
-
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parameters)
-
-    @property
-    def n_state(self) -> int:
-        return len(self.state)
-
-    def parameter(self, name: str) -> Parameter:
-        """The parameter called ``name``; :class:`ModelError` listing the known ones otherwise."""
-        for p in self.parameters:
-            if p.name == name:
-                return p
-        raise ModelError(
-            f"unknown parameter {name!r} for model {self.name!r} "
-            f"(parameters: {', '.join(self.parameter_names)})"
-        )
-
-    def defaults(self) -> dict[str, float]:
-        return {p.name: p.default for p in self.parameters}
-
-    def initial_state(self) -> np.ndarray:
-        return np.array([v.initial for v in self.state], dtype=np.float64)
-
-    def resolve_parameters(self, values: dict[str, object] | None = None) -> dict[str, object]:
-        """Defaults overridden by ``values`` (scalars or arrays), each checked against its range."""
-        resolved: dict[str, object] = dict(self.defaults())
-        for name, value in (values or {}).items():
-            parameter = self.parameter(name)
-            if np.ndim(value) == 0:
-                resolved[name] = parameter.check(value, self.name)
-            else:
-                array = np.asarray(value, dtype=np.float64)
-                for v in np.unique(array):
-                    parameter.check(v, self.name)
-                resolved[name] = array
-        return resolved
 
     @cached_property
     def symbols(self) -> dict[str, sympy.Symbol]:

@@ -33,7 +33,9 @@ core, Chialvo nodes, diffusive coupling):
 
 So with the generated kernels the practical limit is about a hundred sparsely coupled nodes
 (rings, small-world, sparse random graphs) and a few dozen all-to-all nodes (whose equations
-hold ``n**2`` terms). Larger networks need a hand-written kernel behind the same interface.
+hold ``n**2`` terms). Larger networks: :func:`~neurodyn.networks.network` builds the same
+network (same names, order and dynamics, tested equal to 1e-12) for the network kernel, one
+generated step per node model and a sparse coupling operator (:mod:`.kernel`).
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ def _resolve_nodes(nodes: Sequence[Model | str]) -> tuple[Model, ...]:
     if isinstance(nodes, str | Model) or len(nodes) == 0:
         raise ModelError("nodes must be a non-empty list of models or model names")
     models = []
+    by_name: dict[str, Model] = {}
     for i, node in enumerate(nodes):
-        model = get_model(node) if isinstance(node, str) else node
+        if isinstance(node, str) and node not in by_name:
+            by_name[node] = get_model(node)
+        model = by_name[node] if isinstance(node, str) else node
         if not isinstance(model, Model):
             raise ModelError(f"node {i} must be a Model or a model name, not {node!r}")
         if model.kind != "map":
@@ -206,24 +211,46 @@ def network_model(
         coupling_params.extend(parameters)
     coupling_params = merge_parameters(coupling_params)
 
-    state, equations = [], []
-    for i, (model, label) in enumerate(zip(models, node_labels, strict=True)):
-        for variable, equation in zip(model.state, model.equations, strict=True):
-            state.append(
-                StateVariable(
-                    f"{variable.name}_{label}",
-                    variable.initial,
-                    variable.low,
-                    variable.high,
-                    f"{variable.description} of node {label} ({model.name})".lstrip(),
-                )
-            )
+    equations = []
+    for i, model in enumerate(models):
+        for variable, equation in zip(model.state_names, model.equations, strict=True):
             text = rename_symbols(equation, renames[i])
-            extra = added.get((i, variable.name), [])
+            extra = added.get((i, variable), [])
             equations.append(" + ".join([f"({text})", *extra]) if extra else text)
+    state = node_state(models, node_labels)
     _check_unique([s.name for s in state], node_params, coupling_params)
     parameters = _apply_defaults([*node_params, *coupling_params], defaults, name)
+    return Model(
+        name=name,
+        kind="map",
+        state=state,
+        parameters=tuple(parameters),
+        equations=tuple(equations),
+        bound=min(m.bound for m in models),
+        **describe_network(models, couplings, description, source, notes),
+    )
 
+
+def node_state(models: Sequence[Model], labels: Sequence[str]) -> tuple[StateVariable, ...]:
+    """The network's state variables ``{variable}_{label}``, node by node."""
+    return tuple(
+        StateVariable(
+            f"{variable.name}_{label}",
+            variable.initial,
+            variable.low,
+            variable.high,
+            f"{variable.description} of node {label} ({model.name})".lstrip(),
+        )
+        for model, label in zip(models, labels, strict=True)
+        for variable in model.state
+    )
+
+
+def describe_network(
+    models: Sequence[Model], couplings: Sequence[Coupling], description: str, source: str,
+    notes: str,
+) -> dict[str, str]:
+    """``description``, ``source`` and ``notes`` of a network, defaults filled in."""
     kinds = sorted({m.name for m in models})
     if not description:
         coupled = "; ".join(c.describe() for c in couplings) or "uncoupled"
@@ -236,14 +263,5 @@ def network_model(
             "state x_<label> is variable x of node <label>; A[i, j] is the edge from node j to "
             "node i; per-edge strength <name>_<i>_<j> is node j acting on node i"
         )
-    return Model(
-        name=name,
-        kind="map",
-        state=tuple(state),
-        parameters=tuple(parameters),
-        equations=tuple(equations),
-        description=description,
-        source=source,
-        notes=notes,
-        bound=min(m.bound for m in models),
-    )
+    return {"description": description, "source": source, "notes": notes}
+

@@ -30,6 +30,11 @@ term is added to the next value of ``x_i``.
   scale of the node's ``x``). Self-loops (autapses, ``A_ii != 0``) are kept.
 
 All state variables and parameters of maps are dimensionless; so are the strengths (unit "1").
+
+Each coupling also gives its numeric form, :meth:`Coupling.edges` (an :class:`Edges` list of
+weighted edges with the parameter each edge's strength is read from), from which the network
+kernel (:mod:`.kernel`) builds its sparse operator; both forms use the parameters of
+:meth:`Coupling.parameters`. Adjacencies may be dense arrays or ``scipy.sparse`` matrices.
 """
 
 from __future__ import annotations
@@ -40,14 +45,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..models import Model, ModelError, Parameter
-from .topology import from_matrix, validate_triangles
+from .topology import as_csr, from_matrix, validate_triangles
 
 __all__ = [
     "ChemicalSynapse",
     "Coupling",
     "DiffusiveCoupling",
+    "Edges",
     "HigherOrderCoupling",
     "NodeContext",
 ]
@@ -119,20 +126,73 @@ def _strength(name: str, default: float, low: float, high: float, description: s
     return Parameter(name, float(default), float(low), float(high), "1", description)
 
 
+@dataclass(frozen=True)
+class Edges:
+    """A coupling in numeric form: edge ``e`` (node ``sources[e]`` acting on node
+    ``targets[e]``, sorted by target then source) adds to ``variable`` of its target
+
+    * ``"diffusive"``: ``weights[e] * s_e * (x_source - x_target)``,
+    * ``"chemical"``: ``weights[e] * s_e * (V_s - x_target) / (1 + exp(-lambda_s (x_source -
+      theta_s)))`` with ``V_s``, ``lambda_s``, ``theta_s`` the parameters named by
+      ``reversal``, ``slope``, ``threshold``,
+
+    where ``s_e`` is the parameter ``strengths[strength_index[e]]``.
+    """
+
+    kind: Literal["diffusive", "chemical"]
+    variable: str
+    targets: np.ndarray
+    sources: np.ndarray
+    weights: np.ndarray
+    strengths: tuple[str, ...]
+    strength_index: np.ndarray
+    reversal: str = ""
+    slope: str = ""
+    threshold: str = ""
+
+
+def _edge_list(
+    C: sp.csr_array, strength: str, per_edge: bool, context: NodeContext
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
+    """Targets, sources, weights, strength names and indices of the non-zeros of ``C``: one
+    strength for all edges (weight ``C_ij``), or one per edge (weight 1, see ``per_edge``)."""
+    targets = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    sources = C.indices.astype(np.int64)
+    if per_edge:
+        names = tuple(
+            context.edge_name(strength, int(i), int(j))
+            for i, j in zip(targets, sources, strict=True)
+        )
+        return targets, sources, np.ones(targets.size), names, np.arange(targets.size)
+    return targets, sources, C.data.copy(), (strength,), np.zeros(targets.size, dtype=np.int64)
+
+
 class Coupling:
     """Base of the couplings: ``contributions(context)`` returns the terms to add to node
-    equations, keyed by ``(node index, node variable)``, and the parameters they use."""
+    equations, keyed by ``(node index, node variable)``, and the parameters they use;
+    ``parameters(context)`` the parameters alone; ``edges(context)`` the numeric form."""
 
     variable: str
 
     def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
         raise NotImplementedError
 
+    def parameters(self, context: NodeContext) -> list[Parameter]:
+        raise NotImplementedError
+
+    def edges(self, context: NodeContext) -> Edges:
+        raise NotImplementedError
+
     def describe(self) -> str:
         raise NotImplementedError
 
+    def _check_variable(self, context: NodeContext, nodes: np.ndarray, what: str) -> None:
+        """ModelError if one of ``nodes`` lacks the coupled variable."""
+        for i in np.unique(nodes):
+            context.state_name(int(i), self.variable, what)
 
-def _check_size(adjacency: np.ndarray, context: NodeContext, what: str) -> None:
+
+def _check_size(adjacency, context: NodeContext, what: str) -> None:
     if adjacency.shape[0] != context.n:
         raise ModelError(
             f"{what}: adjacency of {adjacency.shape[0]} nodes for a network of {context.n} nodes"
@@ -169,23 +229,22 @@ class DiffusiveCoupling(Coupling):
         norm = ", normalised by in-degree" if self.normalise else ""
         return f"diffusive on {self.variable} ({self.strength}, {each}{norm})"
 
-    def _coefficients(self) -> np.ndarray:
-        C = self.adjacency.copy()
-        np.fill_diagonal(C, 0.0)
+    def _coefficients(self) -> sp.csr_array:
+        """``c_ij`` as CSR: the adjacency without its diagonal, normalised if asked."""
+        C = as_csr(self.adjacency)
+        C.setdiag(0.0)
+        C.eliminate_zeros()
         if self.normalise == "in_degree":
             degree = C.sum(axis=1)
-            C = np.divide(C, degree[:, None], out=np.zeros_like(C), where=degree[:, None] != 0)
+            rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+            C.data = C.data / degree[rows]
         return C
 
-    def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
-        what = f"diffusive coupling {self.strength!r}"
-        _check_size(self.adjacency, context, what)
-        C = self._coefficients()
-        terms: Terms = {}
-        parameters = []
+    def parameters(self, context: NodeContext) -> list[Parameter]:
+        _check_size(self.adjacency, context, f"diffusive coupling {self.strength!r}")
         meaning = f"diffusive coupling strength on {self.variable}"
         if not self.per_edge:
-            parameters.append(
+            return [
                 _strength(
                     self.strength,
                     self.default,
@@ -193,7 +252,34 @@ class DiffusiveCoupling(Coupling):
                     self.high,
                     f"{meaning}: {self.strength}*c_ij*(x_j - x_i) for every edge j -> i",
                 )
+            ]
+        C = self._coefficients().tocoo()
+        return [
+            _strength(
+                context.edge_name(self.strength, int(i), int(j)),
+                self.default * c,
+                self.low,
+                self.high,
+                f"{meaning}: node {context.labels[j]} acts on node {context.labels[i]}",
             )
+            for i, j, c in zip(C.row, C.col, C.data, strict=True)
+        ]
+
+    def edges(self, context: NodeContext) -> Edges:
+        _check_size(self.adjacency, context, f"diffusive coupling {self.strength!r}")
+        C = self._coefficients()
+        targets, sources, weights, names, index = _edge_list(
+            C, self.strength, self.per_edge, context
+        )
+        self._check_variable(context, np.concatenate([targets, sources]),
+                             f"diffusive coupling {self.strength!r}")
+        return Edges("diffusive", self.variable, targets, sources, weights, names, index)
+
+    def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
+        what = f"diffusive coupling {self.strength!r}"
+        parameters = self.parameters(context)
+        C = self._coefficients().toarray()
+        terms: Terms = {}
         for i in range(context.n):
             sources = np.flatnonzero(C[i])
             if sources.size == 0:
@@ -204,15 +290,6 @@ class DiffusiveCoupling(Coupling):
                 difference = f"({context.state_name(int(j), self.variable, what)} - {xi})"
                 if self.per_edge:
                     edge = context.edge_name(self.strength, i, int(j))
-                    parameters.append(
-                        _strength(
-                            edge,
-                            self.default * C[i, j],
-                            self.low,
-                            self.high,
-                            f"{meaning}: node {context.labels[j]} acts on node {context.labels[i]}",
-                        )
-                    )
                     parts.append(f"{edge}*{difference}")
                 else:
                     parts.append(_times(C[i, j], f"{self.strength}*{difference}"))
@@ -246,12 +323,43 @@ class HigherOrderCoupling(Coupling):
         count = "ordered pairs" if self.ordered_pairs else "each triangle once"
         return f"higher-order diffusive on {self.variable} ({self.strength}, {count})"
 
+    def _triangles(self, context: NodeContext) -> list[tuple[int, int, int]]:
+        try:
+            return validate_triangles(self.triangles, context.n)
+        except ValueError as err:
+            raise ModelError(f"higher-order coupling {self.strength!r}: {err}") from None
+
+    def parameters(self, context: NodeContext) -> list[Parameter]:
+        self._triangles(context)
+        return [
+            _strength(
+                self.strength,
+                self.default,
+                self.low,
+                self.high,
+                f"higher-order (2-simplex) diffusive coupling strength on {self.variable}",
+            )
+        ]
+
+    def edges(self, context: NodeContext) -> Edges:
+        """The equivalent pairwise diffusive coupling: weight of ``j -> i`` = number of
+        triangles holding both (times 2 with ``ordered_pairs``)."""
+        triangles = np.array(self._triangles(context), dtype=np.int64).reshape(-1, 3)
+        factor = 2.0 if self.ordered_pairs else 1.0
+        pairs = [(a, b) for a in range(3) for b in range(3) if a != b]
+        targets = np.concatenate([triangles[:, a] for a, _ in pairs])
+        sources = np.concatenate([triangles[:, b] for _, b in pairs])
+        W = as_csr(
+            sp.coo_array((np.full(targets.size, factor), (targets, sources)),
+                         shape=(context.n, context.n))
+        )
+        targets, sources, weights, names, index = _edge_list(W, self.strength, False, context)
+        self._check_variable(context, targets, f"higher-order coupling {self.strength!r}")
+        return Edges("diffusive", self.variable, targets, sources, weights, names, index)
+
     def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
         what = f"higher-order coupling {self.strength!r}"
-        try:
-            triangles = validate_triangles(self.triangles, context.n)
-        except ValueError as err:
-            raise ModelError(f"{what}: {err}") from None
+        triangles = self._triangles(context)
         factor = 2 if self.ordered_pairs else 1
         parts: dict[int, list[str]] = {}
         for triangle in triangles:
@@ -261,14 +369,7 @@ class HigherOrderCoupling(Coupling):
                 term = f"{self.strength}*({xj} + {xk} - 2*{xi})"
                 parts.setdefault(i, []).append(_times(factor, term))
         terms: Terms = {(i, self.variable): [" + ".join(p)] for i, p in parts.items()}
-        parameter = _strength(
-            self.strength,
-            self.default,
-            self.low,
-            self.high,
-            f"higher-order (2-simplex) diffusive coupling strength on {self.variable}",
-        )
-        return terms, [parameter]
+        return terms, self.parameters(context)
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,10 +404,8 @@ class ChemicalSynapse(Coupling):
         each = "per edge" if self.per_edge else "one strength"
         return f"chemical synapses on {self.variable} ({self.strength}, {each})"
 
-    def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
-        what = f"chemical synapse {self.strength!r}"
-        _check_size(self.adjacency, context, what)
-        A = self.adjacency
+    def parameters(self, context: NodeContext) -> list[Parameter]:
+        _check_size(self.adjacency, context, f"chemical synapse {self.strength!r}")
         parameters = [
             _strength(
                 self.reversal,
@@ -340,6 +439,37 @@ class ChemicalSynapse(Coupling):
                     f"chemical synaptic coupling strength g on {self.variable}",
                 )
             )
+            return parameters
+        A = as_csr(self.adjacency).tocoo()
+        parameters += [
+            _strength(
+                context.edge_name(self.strength, int(i), int(j)),
+                self.default * a,
+                self.low,
+                self.high,
+                f"chemical synapse strength from node {context.labels[j]} "
+                f"to node {context.labels[i]}",
+            )
+            for i, j, a in zip(A.row, A.col, A.data, strict=True)
+        ]
+        return parameters
+
+    def edges(self, context: NodeContext) -> Edges:
+        _check_size(self.adjacency, context, f"chemical synapse {self.strength!r}")
+        targets, sources, weights, names, index = _edge_list(
+            as_csr(self.adjacency), self.strength, self.per_edge, context
+        )
+        self._check_variable(context, np.concatenate([targets, sources]),
+                             f"chemical synapse {self.strength!r}")
+        return Edges(
+            "chemical", self.variable, targets, sources, weights, names, index,
+            reversal=self.reversal, slope=self.slope, threshold=self.threshold,
+        )
+
+    def contributions(self, context: NodeContext) -> tuple[Terms, list[Parameter]]:
+        what = f"chemical synapse {self.strength!r}"
+        parameters = self.parameters(context)
+        A = as_csr(self.adjacency).toarray()
         terms: Terms = {}
         for i in range(context.n):
             sources = np.flatnonzero(A[i])
@@ -351,18 +481,7 @@ class ChemicalSynapse(Coupling):
                 xj = context.state_name(int(j), self.variable, what)
                 gate = f"1/(1 + exp(-{self.slope}*({xj} - {self.threshold})))"
                 if self.per_edge:
-                    edge = context.edge_name(self.strength, i, int(j))
-                    parameters.append(
-                        _strength(
-                            edge,
-                            self.default * A[i, j],
-                            self.low,
-                            self.high,
-                            f"chemical synapse strength from node {context.labels[j]} "
-                            f"to node {context.labels[i]}",
-                        )
-                    )
-                    parts.append(f"{edge}*{gate}")
+                    parts.append(f"{context.edge_name(self.strength, i, int(j))}*{gate}")
                 else:
                     parts.append(_times(A[i, j], gate))
             total = " + ".join(parts)

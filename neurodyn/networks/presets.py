@@ -15,9 +15,16 @@ from ..models import Model
 from ..models.builders import Preset, build_preset, register_preset
 from .build import network_model
 from .coupling import NAIR_2024, DiffusiveCoupling, HigherOrderCoupling
-from .topology import chain, clique_triangles, ring_star
+from .kernel import Network, network
+from .topology import chain, clique_triangles, ring, ring_star
 
-__all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain", "network_preset"]
+__all__ = [
+    "PRESETS",
+    "chialvo_ring_star",
+    "chialvo_rulkov_chain",
+    "network_preset",
+    "nonlocal_ring",
+]
 
 network_preset = build_preset
 """Build a network preset by name (:func:`neurodyn.models.builders.build_preset`)."""
@@ -37,7 +44,8 @@ def chialvo_ring_star(
     ordered_pairs: bool = True,
     shared: bool = True,
     name: str | None = None,
-) -> Model:
+    kernel: bool = False,
+) -> Model | Network:
     """Ring-star network of Chialvo neurons with pairwise and higher-order diffusive coupling.
 
     Nair, Ghosh, Fatoyinbo & Muni (2024), arXiv:2405.06000: one central (node 0) and
@@ -46,7 +54,9 @@ def chialvo_ring_star(
     :func:`~.topology.ring_star` and, if ``higher_order``, by
     ``sigma2 * sum_{j,k} B_ijk (x_j + x_k - 2 x_i)`` over the triangles of its clique complex.
     With ``shared`` the nodes share ``a, b, c, k`` (identical neurons); otherwise each node has
-    its own (``k_0, k_1, ...``). See :data:`PRESETS` for what is not confirmed.
+    its own (``k_0, k_1, ...``). ``kernel``: the same network for the network kernel
+    (:func:`~.kernel.network`, any size) instead of the generated model. See :data:`PRESETS` for
+    what is not confirmed.
     """
     preset = PRESETS["chialvo_ring_star"]
     A = ring_star(n_peripheral, radius)
@@ -56,7 +66,7 @@ def chialvo_ring_star(
             HigherOrderCoupling(clique_triangles(A), "x", "sigma2", ordered_pairs=ordered_pairs)
         )
     defaults = {k: v for k, v in preset.defaults.items() if higher_order or k != "sigma2"}
-    return network_model(
+    return (network if kernel else network_model)(
         ["chialvo"] * (n_peripheral + 1),
         couplings,
         name=name or f"chialvo_ring_star_{n_peripheral}",
@@ -68,8 +78,8 @@ def chialvo_ring_star(
 
 
 def chialvo_rulkov_chain(
-    *, rulkov: str = "rulkov2001", name: str = "chialvo_rulkov_chain"
-) -> Model:
+    *, rulkov: str = "rulkov2001", name: str = "chialvo_rulkov_chain", kernel: bool = False
+) -> Model | Network:
     """Heterogeneous Chialvo–Rulkov–Chialvo chain (six variables), Ghosh et al. (2024).
 
     Nodes 1 and 3 are Chialvo maps, node 2 a Rulkov map (``rulkov``, default the chaotic 2001
@@ -77,10 +87,11 @@ def chialvo_rulkov_chain(
     ``alpha_2, mu_2, sigma_2``, ``a_3, ..., k_3``); bidirectional diffusive coupling on ``x``
     with one strength per direction: node i's x gains ``sigma_i_j * (x_j - x_i)`` for each
     neighbour j, so ``sigma_1_2`` (σ12) is node 2 acting on node 1 and ``sigma_2_1`` (σ21) node 1
-    acting on node 2. See :data:`PRESETS` for what is not confirmed.
+    acting on node 2. ``kernel``: built for the network kernel (:func:`~.kernel.network`). See
+    :data:`PRESETS` for what is not confirmed.
     """
     preset = PRESETS["chialvo_rulkov_chain"]
-    return network_model(
+    return (network if kernel else network_model)(
         ["chialvo", rulkov, "chialvo"],
         [DiffusiveCoupling(chain(3), "x", "sigma", per_edge=True, source=GHOSH_2024)],
         name=name,
@@ -89,6 +100,42 @@ def chialvo_rulkov_chain(
         source=GHOSH_2024,
         notes=f"Not confirmed from the paper: {preset.details['unconfirmed']}",
     )
+
+
+OMELCHENKO_2011 = (
+    "I. Omelchenko, Y. Maistrenko, P. Hövel, E. Schöll, Loss of coherence in dynamical "
+    "networks: spatial chaos and chimera states, Phys. Rev. Lett. 106, 234102 (2011)"
+)
+
+
+def nonlocal_ring(
+    n: int = 1000, radius: int = 10, *, node: str = "chialvo", name: str | None = None
+) -> Network:
+    """A ring of ``n`` identical map neurons (``node``, a catalogue map with a variable ``x``;
+    shared parameters) coupled diffusively on ``x`` to the ``radius`` nearest neighbours on each
+    side: ``x_i' = f(x_i, y_i) + sigma/(2R) sum_{0<|j-i|<=R} (x_j - x_i)``, built for the
+    network kernel (:func:`~.kernel.network`). The nonlocal ring of the chimera literature
+    (Omelchenko et al. 2011, who couple the maps' images ``f(x_j) - f(x_i)`` instead).
+    """
+    coupling = DiffusiveCoupling(
+        ring(n, radius, sparse=True), "x", "sigma", normalise="in_degree", default=0.0,
+        source=OMELCHENKO_2011,
+    )
+    return network(
+        [node] * n,
+        [coupling],
+        name=name or f"{node}_ring_{n}_{radius}",
+        shared=True,
+        notes=f"nonlocal ring: N = {n}, R = {radius}, node {node}; sigma is the total strength "
+        "(each of the 2R edges weighs sigma / 2R)",
+    )
+
+
+def _nonlocal_ring_names(model_name: str) -> list[dict[str, object]]:
+    match = re.fullmatch(r"(.+)_ring_(\d+)_(\d+)", model_name)
+    if not match:
+        return []
+    return [{"node": match.group(1), "n": int(match.group(2)), "radius": int(match.group(3))}]
 
 
 def _ring_star_names(model_name: str) -> list[dict[str, int]]:
@@ -142,5 +189,23 @@ RULKOV_CHAIN = register_preset(
     )
 )
 
-PRESETS = {preset.name: preset for preset in (RING_STAR, RULKOV_CHAIN)}
+NONLOCAL_RING = register_preset(
+    Preset(
+        name="nonlocal_ring",
+        build=nonlocal_ring,
+        source=OMELCHENKO_2011,
+        defaults={"sigma": 0.0},
+        details={
+            "nodes": "n identical catalogue maps (default chialvo), shared parameters",
+            "topology": "ring(n, radius): each node coupled to its R nearest neighbours on each "
+            "side",
+            "couplings": "diffusive on x, sigma/(2R) * (x_j - x_i) per edge; network kernel",
+            "unconfirmed": "coupling on x rather than on the maps' images f(x) as in Omelchenko "
+            "et al. (2011)",
+        },
+        built_names=_nonlocal_ring_names,
+    )
+)
+
+PRESETS = {preset.name: preset for preset in (RING_STAR, RULKOV_CHAIN, NONLOCAL_RING)}
 """The network presets of this module by name."""

@@ -9,20 +9,31 @@ diagonal (no self-loops), except :func:`from_matrix`, which keeps what it is giv
 
 Nodes are numbered from 0. Random graphs take a ``seed`` (an ``int`` or a
 ``numpy.random.Generator``); the same seed gives the same graph.
+
+Large networks: :func:`ring` and :func:`lattice_2d` take ``sparse=True`` and then return a
+``scipy.sparse.csr_array`` (a 10 000-node dense matrix is 800 MB); :func:`from_matrix` accepts
+either form, :func:`load_adjacency` reads a connectome from a file, :func:`as_csr` turns any
+accepted form into CSR. The network kernel (:func:`~neurodyn.networks.network`) works from CSR;
+the generated network model (:func:`~neurodyn.networks.network_model`) from dense matrices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 __all__ = [
     "all_to_all",
+    "as_csr",
     "chain",
     "clique_triangles",
     "erdos_renyi",
     "from_matrix",
+    "lattice_2d",
+    "load_adjacency",
     "ring",
     "ring_star",
     "star",
@@ -45,45 +56,177 @@ def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def from_matrix(matrix: object, name: str = "adjacency") -> np.ndarray:
-    """Validate a given adjacency matrix and return it as a new ``float64`` array.
+def from_matrix(matrix: object, name: str = "adjacency") -> np.ndarray | sp.csr_array:
+    """Validate a given adjacency matrix and return it as a new ``float64`` array (a
+    ``scipy.sparse`` matrix is returned as a ``csr_array`` with sorted indices, duplicates summed
+    and explicit zeros removed).
 
     It must be 2-D, square, real and finite (``A[i, j]``: weight of the edge from j to i).
     A non-zero diagonal (a self-loop, an autapse) is kept; diffusive couplings ignore it since
     ``x_i - x_i = 0``. Raises :class:`ValueError` naming the problem.
     """
-    try:
-        array = np.array(matrix, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real numeric matrix") from None
+    if sp.issparse(matrix):
+        try:
+            array = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a real numeric matrix") from None
+        values = array.data
+    else:
+        try:
+            array = np.array(matrix, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a real numeric matrix") from None
+        values = array
     if array.ndim != 2 or array.shape[0] != array.shape[1]:
         raise ValueError(f"{name} must be a square 2-D matrix, not of shape {array.shape}")
     if array.shape[0] == 0:
         raise ValueError(f"{name} must have at least one node")
-    if not np.all(np.isfinite(array)):
-        bad = tuple(int(v) for v in np.argwhere(~np.isfinite(array))[0])
+    if not np.all(np.isfinite(values)):
+        if sp.issparse(array):
+            coo = array.tocoo()
+            k = int(np.flatnonzero(~np.isfinite(coo.data))[0])
+            bad = (int(coo.row[k]), int(coo.col[k]))
+        else:
+            bad = tuple(int(v) for v in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{name} contains NaN or inf (first at {bad})")
+    if sp.issparse(array):
+        array.sum_duplicates()
+        array.eliminate_zeros()
+        array.sort_indices()
     return array
 
 
-def ring(n: int, radius: int = 1, *, directed: bool = False) -> np.ndarray:
+def as_csr(adjacency: object, name: str = "adjacency") -> sp.csr_array:
+    """Any adjacency :func:`from_matrix` accepts, as a validated ``csr_array`` (row = receiving
+    node, sorted column indices, no explicit zeros)."""
+    A = from_matrix(adjacency, name)
+    return A if sp.issparse(A) else sp.csr_array(A)
+
+
+def _from_edges(n: int, targets: np.ndarray, sources: np.ndarray, sparse: bool):
+    """Unit-weight adjacency with ``A[targets, sources] = 1``, dense or CSR."""
+    if sparse:
+        data = np.ones(targets.size)
+        return as_csr(sp.coo_array((data, (targets, sources)), shape=(n, n)))
+    A = np.zeros((n, n))
+    A[targets, sources] = 1.0
+    return A
+
+
+def ring(n: int, radius: int = 1, *, directed: bool = False, sparse: bool = False):
     """A ring of ``n`` nodes, each coupled to its ``radius`` nearest neighbours on each side.
 
     ``radius`` is R of the ring-network literature (2R neighbours in all; k = 2R in
     Watts–Strogatz notation); ``2 * radius < n`` is required so no edge repeats. With
-    ``directed``, node ``i`` receives only from ``i - 1, ..., i - radius`` (mod n).
+    ``directed``, node ``i`` receives only from ``i - 1, ..., i - radius`` (mod n). ``sparse``:
+    a ``csr_array`` instead of a dense array.
     """
     n = _check_count("n", n, 3)
     radius = _check_count("radius", radius, 1)
     if 2 * radius >= n:
         raise ValueError(f"ring radius {radius} needs more than {2 * radius} nodes, not n={n}")
-    A = np.zeros((n, n))
     nodes = np.arange(n)
-    for shift in range(1, radius + 1):
-        A[nodes, (nodes - shift) % n] = 1.0
-        if not directed:
-            A[nodes, (nodes + shift) % n] = 1.0
-    return A
+    shifts = [-s for s in range(1, radius + 1)]
+    if not directed:
+        shifts += list(range(1, radius + 1))
+    targets = np.tile(nodes, len(shifts))
+    sources = np.concatenate([(nodes + shift) % n for shift in shifts])
+    return _from_edges(n, targets, sources, sparse)
+
+
+def lattice_2d(
+    rows: int,
+    cols: int,
+    radius: int = 1,
+    *,
+    neighbourhood: str = "von_neumann",
+    periodic: bool = True,
+    sparse: bool = False,
+):
+    """A 2-D square lattice of ``rows * cols`` nodes, node ``r * cols + c`` at row ``r``,
+    column ``c`` (C order, so a state vector reshapes to the ``(rows, cols)`` image).
+
+    Each node is coupled both ways to the nodes within ``radius`` lattice steps: in the
+    ``"von_neumann"`` neighbourhood ``|dr| + |dc| <= radius`` (4 neighbours at radius 1), in
+    the ``"moore"`` neighbourhood ``max(|dr|, |dc|) <= radius`` (8 at radius 1). ``periodic``
+    wraps both directions (a torus; ``2 * radius < rows, cols`` is then required so no edge
+    repeats); otherwise nodes at the border have fewer neighbours.
+    """
+    rows = _check_count("rows", rows, 1)
+    cols = _check_count("cols", cols, 1)
+    radius = _check_count("radius", radius, 1)
+    if neighbourhood not in ("von_neumann", "moore"):
+        raise ValueError(f"neighbourhood must be 'von_neumann' or 'moore', not {neighbourhood!r}")
+    if periodic and 2 * radius >= min(rows, cols):
+        raise ValueError(
+            f"a periodic lattice of radius {radius} needs more than {2 * radius} rows and "
+            f"columns, not {rows} x {cols}"
+        )
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    targets, sources = [], []
+    for dr in range(-radius, radius + 1):
+        for dc in range(-radius, radius + 1):
+            reach = abs(dr) + abs(dc) if neighbourhood == "von_neumann" else max(abs(dr), abs(dc))
+            if (dr, dc) == (0, 0) or reach > radius:
+                continue
+            rr, cc = r + dr, c + dc
+            if periodic:
+                rr, cc = rr % rows, cc % cols
+                inside = np.ones(r.size, dtype=bool)
+            else:
+                inside = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+            targets.append(np.flatnonzero(inside))
+            sources.append(rr[inside] * cols + cc[inside])
+    return _from_edges(rows * cols, np.concatenate(targets), np.concatenate(sources), sparse)
+
+
+def load_adjacency(path: str | Path, n: int | None = None):
+    """A connectome (weighted, possibly directed adjacency) read from a file.
+
+    * ``.npy``: a dense square matrix (``A[i, j]``: edge from j to i);
+    * ``.npz``: a ``scipy.sparse.save_npz`` matrix (returned as CSR);
+    * ``.csv``: a dense square matrix, comma separated, no header;
+    * ``.txt``, ``.edges``, ``.tsv``: an edge list, one edge per line ``source target [weight]``
+      (node indices from 0, whitespace separated, weight 1 when absent, ``#`` comments);
+      node ``source`` acts on node ``target``; repeated edges add up. ``n`` gives the number of
+      nodes (default: largest index + 1). Returned as CSR.
+
+    Raises :class:`ValueError` naming the file for an unknown suffix or a malformed content.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ValueError(f"connectome file {str(path)!r} does not exist")
+    try:
+        if suffix == ".npy":
+            return from_matrix(np.load(path, allow_pickle=False), str(path))
+        if suffix == ".npz":
+            return as_csr(sp.load_npz(path), str(path))
+        if suffix == ".csv":
+            return from_matrix(np.loadtxt(path, delimiter=",", ndmin=2), str(path))
+        if suffix in (".txt", ".edges", ".tsv"):
+            edges = np.loadtxt(path, ndmin=2)
+            return _edge_list(edges, n, str(path))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read connectome {str(path)!r}: {err}") from None
+    raise ValueError(
+        f"connectome file {str(path)!r}: unknown suffix {suffix!r} "
+        "(use .npy, .npz, .csv, or an edge list .txt/.edges/.tsv)"
+    )
+
+
+def _edge_list(edges: np.ndarray, n: int | None, name: str) -> sp.csr_array:
+    if edges.shape[1] not in (2, 3):
+        raise ValueError(f"an edge list needs 2 or 3 columns, not {edges.shape[1]}")
+    ends = edges[:, :2]
+    if np.any(ends < 0) or np.any(ends != np.round(ends)):
+        raise ValueError("node indices must be non-negative integers")
+    sources, targets = ends.T.astype(np.int64)
+    size = int(ends.max()) + 1 if n is None else _check_count("n", n, 1)
+    if ends.size and ends.max() >= size:
+        raise ValueError(f"node index {int(ends.max())} outside 0..{size - 1}")
+    weights = edges[:, 2] if edges.shape[1] == 3 else np.ones(len(edges))
+    return as_csr(sp.coo_array((weights, (targets, sources)), shape=(size, size)), name)
 
 
 def star(n: int) -> np.ndarray:

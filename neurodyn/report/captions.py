@@ -100,7 +100,9 @@ FIGURES: dict[str, Figure] = {
             "States kept after the transient at one point of the grid and one initial state. "
             "Top row: each node's activation x against its recovery variable y; bottom row: "
             "the activations of pairs of nodes (on the diagonal when the two are "
-            "synchronised). Colour: iteration.",
+            "synchronised). Colour: iteration. For a network of more than four nodes, a "
+            "space-time plot: each node's activation x (columns, in node order) against "
+            "iteration (rows).",
         ),
     )
 }

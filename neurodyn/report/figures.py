@@ -3,7 +3,8 @@
 The orbit diagram and the two-parameter charts are those of
 :mod:`neurodyn.analysis.bifurcation.plot`; this module adds the measures against coupling (one
 column per swept parameter, one line per slice of the other parameter) and phase portraits from
-the kept states of a sweep store. Every figure has a fixed size in pixels (``figsize * DPI``).
+the kept states of a sweep store (for a network of more than :data:`MAX_PORTRAIT_NODES` nodes, a
+space-time plot instead). Every figure has a fixed size in pixels (``figsize * DPI``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ __all__ = [
     "curve_from_dataset",
     "draw_measures",
     "draw_phase_portraits",
+    "draw_space_time",
     "measures_figure",
     "orbit_figure",
     "phase_portrait_figure",
     "two_parameter_figure",
 ]
 
+#: Networks with more nodes get a space-time plot in place of phase portraits.
+MAX_PORTRAIT_NODES = 4
 #: Resolution of every figure the report writes (pixels per inch).
 DPI = 100
 #: Size of the orbit diagram's raster in pixels (the figure adds margins for the axes).
@@ -327,10 +331,13 @@ def draw_phase_portraits(ds: xr.Dataset, point: Point):
     """Phase portraits at ``point`` from the kept states: top row each node's first against
     second variable (``x_i`` vs ``y_i``), bottom row the nodes' first variables pairwise
     (``x_i`` vs ``x_j``); dots coloured by iteration. Returns the matplotlib figure, or None
-    when the store kept no states."""
+    when the store kept no states. A network of more than :data:`MAX_PORTRAIT_NODES` nodes gets
+    :func:`draw_space_time` instead."""
     groups = node_variables(ds)
     if not groups:
         return None
+    if len(groups) > MAX_PORTRAIT_NODES:
+        return draw_space_time(ds, point)
     plt = _pyplot()
     nodes = [names for names in groups.values()]
     top = [(v[0], v[1]) for v in nodes if len(v) >= 2]
@@ -362,5 +369,36 @@ def draw_phase_portraits(ds: xr.Dataset, point: Point):
             ax.set_ylabel(b)
     where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
     fig.suptitle(f"{point.label}: {where}, ic {point.ic}")
+    fig.tight_layout()
+    return fig
+
+
+def draw_space_time(ds: xr.Dataset, point: Point):
+    """Space-time plot at ``point`` from the kept states: the first variable of every node
+    (``x_i``; columns in node order, i.e. ring or lattice position) against iteration (rows),
+    as an image. Returns the matplotlib figure, or None when the store kept no states."""
+    groups = node_variables(ds)
+    if not groups:
+        return None
+    plt = _pyplot()
+    state = ds.sel(point.selection())
+    firsts = [names[0] for names in groups.values()]
+    image = np.stack([state[name].values for name in firsts], axis=1)
+    time = ds["iteration"].values
+    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    shown = ax.imshow(
+        image,
+        aspect="auto",
+        origin="lower",
+        interpolation="nearest",
+        cmap="viridis",
+        extent=(-0.5, len(firsts) - 0.5, time[0], time[-1]),
+    )
+    variable = firsts[0].rsplit("_", 1)[0]
+    fig.colorbar(shown, ax=ax, label=variable)
+    ax.set_xlabel("node")
+    ax.set_ylabel("iteration")
+    where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
+    ax.set_title(f"{point.label}: {where}, ic {point.ic}")
     fig.tight_layout()
     return fig

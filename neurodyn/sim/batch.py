@@ -84,6 +84,8 @@ def iterate_batch(
         distinct_tol=distinct_tol,
         bound=bound,
     )
+    if choice.backend == "torch" and not isinstance(model, Model):
+        raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
     if chunk_size is None:
         chunk_size = default_chunk_size(choice.device)
     out = run_in_chunks(model, X, P, schedule, choice, threads, chunk_size, progress)
@@ -96,18 +98,21 @@ def _run_numba_chunk(
     """One chunk through the numba kernel (contiguous copies of ``x`` and ``p``)."""
     final = x.copy()
     out = empty_outputs(model.n_state, final.shape[1], schedule)
-    iterate_kernel(compile_model(model).advance)(final, p.copy(), schedule, *out)
+    compiled = compile_model(model)
+    kernel = iterate_kernel(compiled.advance, compiled.plan is not None)
+    kernel(final, p.copy(), schedule, compiled.plan, *out)
     return final, out
 
 
 def _prepare_numba(model: Model, schedule: Schedule, out: Outputs, progress: bool) -> None:
     """Compile the numba kernel for ``model`` (or load it from the disk cache), announced on
     stderr when ``progress``."""
-    kernel = iterate_kernel(compile_model(model).advance)
+    compiled = compile_model(model)
+    kernel = iterate_kernel(compiled.advance, compiled.plan is not None)
     empty = np.empty((model.n_state, 0))
     no_parameters = np.empty((len(model.parameters), 0))
-    prepare(kernel, (empty, no_parameters, schedule, *(a[..., :0] for a in out)), model.name,
-            notify=progress)
+    arguments = (empty, no_parameters, schedule, compiled.plan, *(a[..., :0] for a in out))
+    prepare(kernel, arguments, model.name, notify=progress)
 
 
 register_runner(Runner("numba", _run_numba_chunk, thread_count, _prepare_numba))

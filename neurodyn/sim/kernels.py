@@ -61,14 +61,24 @@ class Outputs(NamedTuple):
 
 
 @cache
-def iterate_kernel(advance):
-    """The parallel kernel ``kernel(X, P, schedule, *outputs)`` for a generated ``advance``.
+def iterate_kernel(advance, planned: bool = False):
+    """The parallel kernel ``kernel(X, P, schedule, plan, *outputs)`` for a generated
+    ``advance``: ``advance(X, P, lo, hi, n, bound, ok)``, or with ``planned``
+    ``advance(X, P, lo, hi, n, bound, ok, plan)`` (a network kernel's structure; ``plan`` is
+    passed through, None otherwise).
 
     The output arrays are passed one by one (in the order of :class:`Outputs`): numba's parallel
     loops do not write through arrays held in a namedtuple.
     """
+    if planned:
+        step = advance
+    else:
 
-    @stable_jit(advance, inline="always")
+        @stable_jit(advance, inline="always")
+        def step(X, P, lo, hi, n, bound, ok, plan):
+            advance(X, P, lo, hi, n, bound, ok)
+
+    @stable_jit(advance, planned, inline="always")
     def count_distinct(X, lo, hi, s, values, count):
         for i in range(lo, hi):
             value = X[s.distinct_variable, i]
@@ -86,21 +96,21 @@ def iterate_kernel(advance):
                     values[n, i] = value
                 count[i] = n + 1
 
-    @stable_jit(advance, parallel=True)
-    def kernel(X, P, s, kept, minimum, maximum, total, distinct_values, distinct_count, ok):
+    @stable_jit(advance, planned, parallel=True)
+    def kernel(X, P, s, plan, kept, minimum, maximum, total, distinct_values, distinct_count, ok):
         n_state, batch = X.shape
         n_blocks = (batch + BLOCK - 1) // BLOCK
         for b in prange(n_blocks):
             lo = b * BLOCK
             hi = min(lo + BLOCK, batch)
-            advance(X, P, lo, hi, s.transient, s.bound, ok)
+            step(X, P, lo, hi, s.transient, s.bound, ok, plan)
             for v in range(n_state):
                 for i in range(lo, hi):
                     minimum[v, i] = np.inf
                     maximum[v, i] = -np.inf
                     total[v, i] = 0.0
             for t in range(1, s.steps + 1):
-                advance(X, P, lo, hi, 1, s.bound, ok)
+                step(X, P, lo, hi, 1, s.bound, ok, plan)
                 for v in range(n_state):
                     for i in range(lo, hi):
                         value = X[v, i]
