@@ -1,0 +1,105 @@
+"""Trained piecewise-linear RNNs exported to map models: the same map as torch, the same
+Lyapunov spectrum as the autograd-based estimate."""
+
+import numpy as np
+import pytest
+import torch
+
+from neurodyn.analysis.lyapunov import lyapunov_spectrum
+from neurodyn.flows import parameter_batch
+from neurodyn.learn import ALRNN, PLRNN, ShallowPLRNN, model_lyapunov_spectrum
+from neurodyn.learn.export import linear_form, to_model
+from neurodyn.models import ModelError, compile_model
+
+
+def chaotic_shplrnn() -> ShallowPLRNN:
+    """A shPLRNN with a bounded chaotic attractor (|z| < 3, largest exponent about 0.37 per
+    step, from a search over seeds)."""
+    torch.manual_seed(10)
+    net = ShallowPLRNN(2, latent=3, hidden=8, w_scale=2.0, a_init=0.5).double()
+    with torch.no_grad():
+        net.h.copy_(0.5 * torch.randn(3))
+    return net
+
+
+def _models():
+    torch.manual_seed(3)
+    plrnn = PLRNN(2, latent=4, a_init=0.6, w_scale=1.5).double()
+    alrnn = ALRNN(2, latent=4, relu_units=2, a_init=0.3, w_scale=1.0).double()
+    return [plrnn, chaotic_shplrnn(), alrnn]
+
+
+def _warm_states(net, batch: int) -> torch.Tensor:
+    """Latent states after a teacher-forced warm-up, slightly perturbed."""
+    warmup = np.random.default_rng(1).standard_normal((20, 2))
+    with torch.no_grad():
+        _, h = net.forward(net.normalise(net._tensor(warmup))[None])
+    rng = torch.Generator().manual_seed(0)
+    return h + 0.01 * torch.randn(batch, net.latent, dtype=torch.float64, generator=rng)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_exported_map_equals_the_torch_step_by_step(index):
+    net = _models()[index]
+    model = to_model(net)
+    compiled = compile_model(model)
+    batch = 5
+    X = _warm_states(net, batch)
+    Xn = np.ascontiguousarray(X.numpy().T)
+    P = parameter_batch(model, None, batch)
+    ok = np.ones(batch, dtype=bool)
+    form = linear_form(net)
+    z = X.clone()
+    worst = 0.0
+    with torch.no_grad():
+        for _ in range(200):
+            z = net.closed_loop_step(z)
+            compiled.advance(Xn, P, 0, batch, 1, model.bound, ok)
+            scale = 1.0 + np.abs(z.numpy()).max()
+            worst = max(worst, np.abs(Xn.T - z.numpy()).max() / scale)
+            Xn[:] = z.numpy().T  # restart from torch's state: compare one step at a time
+            np.testing.assert_allclose(form.step(z.numpy()), net.closed_loop_step(z), 1e-12, 1e-12)
+    assert ok.all()
+    assert worst < 1e-12
+    # the Jacobian of the generated code is the region matrix of the linear form
+    J = np.empty((net.latent, net.latent))
+    for i in range(batch):
+        compiled.jacobian(Xn, P, i, J)
+        region, _ = form.region(form.active(Xn[:, i]))
+        np.testing.assert_allclose(J, region, rtol=0, atol=1e-14)
+
+
+def test_exported_lyapunov_spectrum_equals_the_autograd_estimate():
+    net = chaotic_shplrnn()
+    model = to_model(net)
+    warmup = np.random.default_rng(1).standard_normal((20, 2))
+    transient, steps = 10, 40  # short enough that rounding differences stay below 1e-8
+    with torch.no_grad():
+        reference = model_lyapunov_spectrum(net, warmup, 1.0, steps=steps, transient=transient)
+        _, h = net.forward(net.normalise(net._tensor(warmup))[None])
+    # the torch estimate's first Jacobian is taken after transient + 1 steps
+    result = lyapunov_spectrum(
+        model, h.numpy().T, parameter_batch(model, None, 1), steps=steps, transient=transient + 1
+    )
+    np.testing.assert_allclose(result.exponents[:, 0], reference, rtol=0, atol=1e-8)
+    assert reference[0] > 0.2  # chaotic: the comparison is not between two stable points
+
+
+def test_gain_scales_the_recurrent_weights_and_bad_input_is_named():
+    net = chaotic_shplrnn()
+    model = to_model(net)
+    z = np.array([0.3, -0.2, 0.5])
+    from neurodyn.analysis.bifurcation.derivatives import map_derivatives
+
+    p = parameter_batch(model, {"gain": 0.5}, 1)[:, 0]
+    np.testing.assert_allclose(
+        map_derivatives(model).value(z, p), linear_form(net, 0.5).step(z), rtol=1e-14
+    )
+    with pytest.raises(ModelError, match="gain"):
+        model.resolve_parameters({"gain": -1.0})
+    with pytest.raises(TypeError, match="LSTM"):
+        from neurodyn.learn import LSTM
+
+        to_model(LSTM(2))
+    with pytest.raises(ValueError, match=r"\(T, 3\)"):
+        to_model(net, states=np.zeros((4, 2)))
