@@ -43,8 +43,8 @@ def solve_regions(
     """The candidate cycles of region sequences ``patterns`` (boolean ``(B, k, p)``).
 
     Returns ``orbits`` ``(B, k, n)`` (``z_1 .. z_k``), the products ``M`` ``(B, n, n)`` and
-    ``solvable`` ``(B,)``: False where ``I - M`` is singular (smallest singular value below
-    ``1e-12`` times the largest), whose orbits are meaningless.
+    ``solvable`` ``(B,)``: False where ``I - M`` is singular (a zero pivot of its LU
+    factorisation), whose orbits are meaningless.
     """
     patterns = np.asarray(patterns, dtype=bool)
     batch, k, _ = patterns.shape
@@ -56,8 +56,8 @@ def solve_regions(
         product = J[:, j] @ product
         offset = np.einsum("bij,bj->bi", J[:, j], offset) + c[:, j]
     G = np.eye(n) - product
-    singular = np.linalg.svd(G, compute_uv=False)
-    solvable = singular[:, -1] > 1e-12 * np.maximum(singular[:, 0], 1.0)
+    sign, log_det = np.linalg.slogdet(G)
+    solvable = (sign != 0) & np.isfinite(log_det)
     G[~solvable] = np.eye(n)
     orbits = np.empty((batch, k, n))
     orbits[:, 0] = np.linalg.solve(G, offset[..., None])[..., 0]
