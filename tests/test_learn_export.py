@@ -103,3 +103,42 @@ def test_gain_scales_the_recurrent_weights_and_bad_input_is_named():
         to_model(LSTM(2))
     with pytest.raises(ValueError, match=r"\(T, 3\)"):
         to_model(net, states=np.zeros((4, 2)))
+
+
+def _two_unit_plrnn(a: float, w: list[list[float]], h: tuple[float, float]) -> PLRNN:
+    net = PLRNN(2, latent=2).double()
+    with torch.no_grad():
+        net.A.fill_(a)
+        net.W.copy_(torch.tensor(w))
+        net.h.copy_(torch.tensor(h))
+    return net
+
+
+@pytest.mark.parametrize(
+    "a,w,h,label,gain",
+    [
+        # J = [[-1/2, -g], [-g, -1/2]]: multipliers -1/2 -+ g, -1 at g = 1/2
+        (-0.5, [[0.0, -1.0], [-1.0, 0.0]], (1.0, 1.0), "PD", 0.5),
+        # J = [[1/2, -g], [g, 1/2]]: |mu|^2 = 1/4 + g^2, 1 at g = sqrt(3)/2, angle pi/3
+        (0.5, [[0.0, -1.0], [1.0, 0.0]], (2.0, 0.0), "NS", np.sqrt(0.75)),
+    ],
+)
+def test_continuation_in_the_gain_finds_the_analytic_bifurcation(a, w, h, label, gain):
+    """Both fixed points stay in the region where every ReLU is on, where the map is
+    ``z -> J(g) z + h`` with ``J(g) = a I + g W``."""
+    from neurodyn.analysis.bifurcation import continue_cycle
+
+    model = to_model(_two_unit_plrnn(a, w, h))
+    J = a * np.eye(2) + 0.2 * np.array(w)
+    start = np.linalg.solve(np.eye(2) - J, h)
+    branch = continue_cycle(
+        model, "gain", start, {"gain": 0.2}, bounds={"gain": (0.0, 1.2)}, step=0.05, h_max=0.1
+    )
+    [point] = branch.points(label)
+    assert point.parameters["gain"] == pytest.approx(gain, abs=1e-10)
+    for g, orbit in zip(branch.parameter("gain"), branch.orbits[:, 0], strict=True):
+        exact = np.linalg.solve(np.eye(2) - a * np.eye(2) - g * np.array(w), h)
+        np.testing.assert_allclose(orbit, exact, atol=1e-10)
+    if label == "NS":
+        assert point.coefficients["theta"] == pytest.approx(np.pi / 3, abs=1e-9)
+    assert [p.label for p in branch.special] == [label, "EP"]
