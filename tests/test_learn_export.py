@@ -142,3 +142,24 @@ def test_continuation_in_the_gain_finds_the_analytic_bifurcation(a, w, h, label,
     if label == "NS":
         assert point.coefficients["theta"] == pytest.approx(np.pi / 3, abs=1e-9)
     assert [p.label for p in branch.special] == [label, "EP"]
+
+
+@pytest.mark.slow
+def test_orbit_diagram_of_the_exported_model_in_the_gain():
+    """At small gains the network settles on the stable fixed point the region search gives;
+    at gain 1 it is the chaotic attractor (no repeated state among the kept ones)."""
+    from neurodyn.analysis.bifurcation import orbit_diagram
+    from neurodyn.learn.pl_cycles import pl_cycles
+
+    net = chaotic_shplrnn()
+    model = to_model(net, states=_warm_states(net, 4).numpy())
+    gains = np.array([0.05, 0.1, 1.0])
+    ds = orbit_diagram(model, "gain", gains, modes="forward", transient=2000, keep=100)
+    final = np.stack([ds[f"z_{i}"].values[0, :, 0, -1] for i in range(3)], axis=-1)
+    for g, state in zip(gains[:2], final[:2], strict=True):
+        fixed = pl_cycles(net, 1, gain=g, method="exhaustive")
+        stable = fixed.orbit.values[fixed.stability.values == "stable"]
+        assert len(stable) == 1
+        np.testing.assert_allclose(state, stable[0, 0], atol=1e-10)
+    chaotic = ds["z_0"].values[0, 2, 0]
+    assert len(np.unique(np.round(chaotic, 8))) == len(chaotic)
