@@ -174,7 +174,8 @@ def evaluate(
     generated = long_run[:n]
     floor_series = reference[warmup : warmup + n]
     horizons = sorted(int(h) for h in horizons)
-    vpt_rows = min(int(np.ceil(vpt_lyapunov_times / (dt * lyapunov_exponent))), (n - warmup) // 2)
+    vpt_rows = int(np.ceil(vpt_lyapunov_times / (dt * lyapunov_exponent)))
+    vpt_rows = max(min(vpt_rows, (n - warmup) // 2), 1)
     predicted, actual = _forecasts(model, truth, warmup, max(horizons[-1], vpt_rows), n_starts)
     errors = [nrmse(predicted[:, h - 1], actual[:, h - 1]) for h in horizons]
     vpt = float(
