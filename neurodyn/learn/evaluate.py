@@ -7,15 +7,30 @@ apart from the true system when it sits at the floor.
 
 * ``d_stsp`` and ``d_h`` (:mod:`neurodyn.learn.metrics`): the model's closed-loop rollout of
   ``len(truth)`` rows after ``warmup`` rows of ``reference`` (a different piece of the
-  attractor, so only long-term statistics count), against ``truth``.
+  attractor, so only long-term statistics count), against ``truth``. Both measures depend on
+  the series' length (a short truth fills few bins, and the floor is large), so each floor is
+  computed at the same length as its statistic and the variables carry that length (attribute
+  ``rows``).
 * ``prediction_error`` (``horizon``): NRMSE (:func:`neurodyn.forecasting.nrmse`, divided by the
   standard deviation) of the ``n``-step closed-loop forecast over ``n_starts`` start rows of
   ``truth``, each after ``warmup`` teacher-forced rows; ``valid_prediction_time``: the median
   over the starts of :func:`neurodyn.forecasting.valid_prediction_time` (threshold 0.4) in
-  Lyapunov times. Their floors are those of the truth forecasting itself: 0 and the horizon.
+  Lyapunov times, over forecasts of ``vpt_lyapunov_times`` Lyapunov times (at most half the
+  rows of ``truth`` after the warm-up, so that the starts spread over the other half; the cap,
+  ``valid_prediction_time_floor``, is what the truth itself scores);
+  ``valid_prediction_time_capped`` says that the median reached the cap, so the model may be
+  better than it shows. The floor of the prediction error is 0.
 * ``lyapunov_model`` (``exponent``, per unit time): :func:`model_lyapunov_spectrum`; given the
   true system's spectrum (e.g. from :func:`true_lyapunov_spectrum`), ``lyapunov_true`` and its
   floor ``lyapunov_floor``, the spread of the true estimates between two initial conditions.
+* ``model_period`` and ``collapsed``: the model's long-run attractor, from a closed-loop run of
+  ``attractor_steps`` rows (the rollout above, continued): :func:`long_run_attractor` gives its
+  period (1 a fixed point, ``k`` a k-cycle, 0 none up to ``max_period``, -1 diverged) and a
+  label (attribute ``model_attractor``). The data are chaotic (their largest exponent
+  ``lyapunov_exponent`` is positive), so ``collapsed`` is True unless the model's attractor is
+  chaotic too: no period, and a largest exponent of at least ``chaos_fraction`` times the
+  data's. A model that collapsed onto a fixed point or a cycle can sit near the floors of
+  ``d_stsp`` and ``d_h`` on short series; this flag does not depend on the length.
 
 Results are ``xarray.Dataset`` s; :func:`write_evaluation` stores them with
 :func:`neurodyn.store.write_dataset`.
@@ -31,6 +46,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from ..analysis.bifurcation.periods import detect_period
 from ..forecasting import nrmse, rollout, valid_prediction_time
 from .base import SequenceModel
 from .jacobian import closed_loop_jacobians
@@ -38,6 +54,7 @@ from .metrics import power_spectrum_distance, state_space_divergence
 
 __all__ = [
     "evaluate",
+    "long_run_attractor",
     "model_lyapunov_spectrum",
     "true_lyapunov_spectrum",
     "write_evaluation",
@@ -132,29 +149,48 @@ def evaluate(
     n_starts: int = 20,
     lyapunov_steps: int = 5000,
     stsp_method: str = "auto",
+    vpt_lyapunov_times: float = 10.0,
+    attractor_steps: int = 5000,
+    max_period: int = 32,
+    chaos_fraction: float = 0.1,
 ) -> xr.Dataset:
     """Score ``model`` against ``truth`` with floors from ``reference`` (module docstring).
 
     ``truth``, ``reference``: raw ground-truth series ``(T, d)`` sampled every ``dt`` time
     units; ``reference`` must have at least ``len(truth) + warmup`` rows.
-    ``lyapunov_exponent``: the true system's largest exponent (per unit time), the unit of the
-    valid prediction time. ``true_exponents``: ``(spectrum, floor)`` of the true system.
+    ``lyapunov_exponent``: the true system's largest exponent (per unit time, positive), the
+    unit of the valid prediction time. ``true_exponents``: ``(spectrum, floor)`` of the true
+    system. ``vpt_lyapunov_times``, ``attractor_steps``, ``max_period``, ``chaos_fraction``:
+    the valid prediction time's horizon and the long-run attractor test (module docstring).
     """
     truth = np.asarray(truth, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     n = len(truth)
     if len(reference) < n + warmup:
         raise ValueError(f"reference needs at least len(truth) + warmup = {n + warmup} rows")
-    generated = rollout(model, reference[:warmup], n)
+    if not lyapunov_exponent > 0:
+        raise ValueError(f"lyapunov_exponent must be positive, got {lyapunov_exponent}")
+    long_run = rollout(model, reference[:warmup], max(n, int(attractor_steps)))
+    generated = long_run[:n]
     floor_series = reference[warmup : warmup + n]
     horizons = sorted(int(h) for h in horizons)
-    predicted, actual = _forecasts(model, truth, warmup, horizons[-1], n_starts)
+    vpt_rows = int(np.ceil(vpt_lyapunov_times / (dt * lyapunov_exponent)))
+    vpt_rows = max(min(vpt_rows, (n - warmup) // 2), 1)
+    predicted, actual = _forecasts(model, truth, warmup, max(horizons[-1], vpt_rows), n_starts)
     errors = [nrmse(predicted[:, h - 1], actual[:, h - 1]) for h in horizons]
-    vpt = [
-        valid_prediction_time(p, a, dt, lyapunov_exponent)
-        for p, a in zip(predicted, actual, strict=True)
-    ]
+    vpt = float(
+        np.median(
+            [
+                valid_prediction_time(p[:vpt_rows], a[:vpt_rows], dt, lyapunov_exponent)
+                for p, a in zip(predicted, actual, strict=True)
+            ]
+        )
+    )
+    vpt_cap = vpt_rows * dt * lyapunov_exponent
     lyap = model_lyapunov_spectrum(model, reference[:warmup], dt, steps=lyapunov_steps)
+    period, label = long_run_attractor(
+        long_run, lyap[0], chaos_fraction * lyapunov_exponent, max_period
+    )
     data = {
         "d_stsp": ((), state_space_divergence(generated, truth, stsp_method)),
         "d_stsp_floor": ((), state_space_divergence(floor_series, truth, stsp_method)),
@@ -162,9 +198,12 @@ def evaluate(
         "d_h_floor": ((), power_spectrum_distance(floor_series, truth)),
         "prediction_error": (("horizon",), np.array(errors)),
         "prediction_error_floor": (("horizon",), np.zeros(len(horizons))),
-        "valid_prediction_time": ((), float(np.median(vpt))),
-        "valid_prediction_time_floor": ((), horizons[-1] * dt * lyapunov_exponent),
+        "valid_prediction_time": ((), vpt),
+        "valid_prediction_time_floor": ((), vpt_cap),
+        "valid_prediction_time_capped": ((), vpt >= vpt_cap),
         "lyapunov_model": (("exponent",), lyap),
+        "model_period": ((), period),
+        "collapsed": ((), label != "chaotic"),
     }
     coords: dict[str, Any] = {"horizon": horizons, "exponent": np.arange(1, len(lyap) + 1)}
     if true_exponents is not None:
@@ -184,6 +223,9 @@ def evaluate(
             "n_rows": int(n),
             "warmup": int(warmup),
             "n_starts": int(n_starts),
+            "vpt_rows": int(vpt_rows),
+            "attractor_steps": len(long_run),
+            "model_attractor": label,
             "conventions": {
                 "d_stsp": "KL(p_true || p_gen) in nats, standardised by the truth; "
                 + ("binned" if stsp_method == "auto" and truth.shape[1] <= 3 else stsp_method),
@@ -193,13 +235,44 @@ def evaluate(
                 "at that horizon over the starts; horizon in rows",
                 "valid_prediction_time": "median over starts, threshold 0.4, in Lyapunov times",
                 "lyapunov": "per unit time; QR with autograd Jacobians of the closed-loop map",
-                "floor": "same measure between truth and an independent ground-truth series",
+                "floor": "same measure between truth and an independent ground-truth series "
+                "of the same length (attribute rows)",
+                "collapsed": "the data are chaotic and the model's long-run attractor is not: "
+                f"a period up to {max_period}, divergence, or lambda_1 below "
+                f"{chaos_fraction} of the data's",
             },
         }
     )
     ds["lyapunov_model"].attrs["unit"] = "per unit time"
-    ds["valid_prediction_time"].attrs["unit"] = "Lyapunov times"
+    for name in ("valid_prediction_time", "valid_prediction_time_floor"):
+        ds[name].attrs.update(unit="Lyapunov times", rows=int(vpt_rows))
+    for name in ("d_stsp", "d_stsp_floor", "d_h", "d_h_floor"):
+        ds[name].attrs["rows"] = int(n)
     return ds
+
+
+def long_run_attractor(
+    series: np.ndarray, lambda_1: float, chaos_threshold: float, max_period: int = 32
+) -> tuple[int, str]:
+    """The kind of attractor a long closed-loop ``series`` ``(T, d)`` has settled on, given its
+    model's largest Lyapunov exponent ``lambda_1`` (per unit time).
+
+    Returns ``(period, label)``: ``(-1, "diverged")`` for non-finite values or a non-finite
+    exponent; ``(1, "fixed point")`` and ``(k, "cycle of period k")`` when the last
+    ``2 max_period`` rows repeat with that least period
+    (:func:`neurodyn.analysis.bifurcation.detect_period`, relative tolerance 1e-6);
+    otherwise ``(0, "not chaotic")`` when ``lambda_1 < chaos_threshold`` (e.g. a quasi-periodic
+    or slowly converging orbit) and ``(0, "chaotic")``.
+    """
+    series = np.asarray(series, dtype=np.float64)
+    if not (np.all(np.isfinite(series)) and np.isfinite(lambda_1)):
+        return -1, "diverged"
+    period = int(detect_period(series, max_period=max_period, time_axis=0, state_axis=1))
+    if period == 1:
+        return 1, "fixed point"
+    if period > 1:
+        return period, f"cycle of period {period}"
+    return 0, "not chaotic" if lambda_1 < chaos_threshold else "chaotic"
 
 
 def write_evaluation(ds: xr.Dataset, path: str | Path) -> Path:

@@ -30,8 +30,10 @@ from .derivatives import map_derivatives, monodromy, orbit_derivatives
 from .linalg import solve_small
 
 __all__ = [
+    "canonical_orbit",
     "classify_multipliers",
     "cycle_multipliers",
+    "cycles_dataset",
     "find_cycles",
     "newton_cycles",
     "parameter_vector",
@@ -207,7 +209,7 @@ def _divisors(k: int) -> list[int]:
     return [d for d in range(1, k) if k % d == 0]
 
 
-def _canonical(orbit: np.ndarray) -> np.ndarray:
+def canonical_orbit(orbit: np.ndarray) -> np.ndarray:
     """The orbit rotated to start at its lexicographically smallest point."""
     start = np.lexsort(orbit.T[::-1])[0]
     return np.roll(orbit, -start, axis=0)
@@ -265,19 +267,46 @@ def find_cycles(
             continue
         if any(np.min(np.max(np.abs(c - x0), axis=1)) <= dedup_tol * scale for c in cycles):
             continue
-        cycles.append(_canonical(orbit))
+        cycles.append(canonical_orbit(orbit))
     deriv = map_derivatives(model)
     with np.errstate(all="ignore"):  # an orbit whose monodromy overflows is no usable cycle
         monodromies = [monodromy(orbit_derivatives(deriv, c, p)[1]) for c in cycles]
     cycles = [c for c, M in zip(cycles, monodromies, strict=True) if np.all(np.isfinite(M))]
     multipliers = [sorted_eigenvalues(M) for M in monodromies if np.all(np.isfinite(M))]
+    residual = [np.max(np.abs(orbit_of(model, c[-1], p, 2)[1] - c[0])) for c in cycles]
+    attrs = {
+        "model": model.name,
+        "parameters": dict(zip(model.parameter_names, p.tolist(), strict=True)),
+        "n_seeds": int(seeds.shape[0]),
+        "seed": seed,
+        "newton_tol": tol,
+        "dedup_tol": dedup_tol,
+    }
+    return cycles_dataset(
+        model.state_names, period, cycles, multipliers, residual, attrs, hyperbolic_tol
+    )
+
+
+def cycles_dataset(
+    state_names: tuple[str, ...],
+    period: int,
+    cycles: list[np.ndarray],
+    multipliers: list[np.ndarray],
+    residual: list[float],
+    attrs: dict[str, object],
+    hyperbolic_tol: float = 1e-7,
+    extra: dict[str, list[np.ndarray]] | None = None,
+) -> xr.Dataset:
+    """The Dataset :func:`find_cycles` returns, from canonical ``cycles`` (period, n_state)
+    with their ``multipliers`` and ``residual``; ``extra`` holds more per-point variables
+    (name: one (period,) array per cycle, on dims (cycle, phase)). Sorted by stability, then by
+    first point; ``attrs`` gain the period, the conventions and the provenance."""
     labels = [classify_multipliers(mu, hyperbolic_tol) for mu in multipliers]
     rank = {"stable": 0, "non-hyperbolic": 1, "saddle": 2, "repeller": 3}
     order = sorted(range(len(cycles)), key=lambda i: (rank[labels[i]], *cycles[i][0]))
-    n = model.n_state
+    n = len(state_names)
     orbits = np.array([cycles[i] for i in order]).reshape(len(order), period, n)
     mus = np.array([multipliers[i] for i in order], dtype=np.complex128).reshape(len(order), n)
-    residual = np.array([np.max(np.abs(orbit_of(model, o[-1], p, 2)[1] - o[0])) for o in orbits])
     data_vars = {
         "orbit": (("cycle", "phase", "state"), orbits, {"long_name": "points of the cycle"}),
         "multipliers": (
@@ -285,18 +314,22 @@ def find_cycles(
             mus,
             {"long_name": "eigenvalues of the monodromy matrix", "units": "1"},
         ),
-        "residual": (("cycle",), residual, {"long_name": "max |f(x_{k-1}) - x_0|"}),
+        "residual": (
+            ("cycle",),
+            np.array([residual[i] for i in order], dtype=np.float64),
+            {"long_name": "max |f(x_{k-1}) - x_0|"},
+        ),
         "stability": (("cycle",), np.array([labels[i] for i in order], dtype=str).reshape(-1)),
         "n_unstable": (("cycle",), (np.abs(mus) > 1.0).sum(axis=1).astype(np.int64)),
     }
+    for name, values in (extra or {}).items():
+        data_vars[name] = (
+            ("cycle", "phase"),
+            np.array([values[i] for i in order]).reshape(-1, period),
+        )
     attrs = {
-        "model": model.name,
-        "parameters": dict(zip(model.parameter_names, p.tolist(), strict=True)),
+        **attrs,
         "period": period,
-        "n_seeds": int(seeds.shape[0]),
-        "seed": seed,
-        "newton_tol": tol,
-        "dedup_tol": dedup_tol,
         "convention": "multipliers sorted by decreasing modulus; stability: stable if all "
         f"|mu|<1, repeller if all |mu|>1, non-hyperbolic if some ||mu|-1|<={hyperbolic_tol}",
         **provenance(),
@@ -304,7 +337,7 @@ def find_cycles(
     coords = {
         "cycle": np.arange(len(order)),
         "phase": np.arange(period),
-        "state": list(model.state_names),
+        "state": list(state_names),
         "multiplier": np.arange(n),
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
