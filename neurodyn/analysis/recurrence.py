@@ -7,7 +7,9 @@ A recurrence plot of a series of states v_1..v_N (a scalar series is first delay
 
 with a strict ``<`` and the supremum (default), Euclidean or Manhattan norm, as in pyunicorn's
 ``RecurrencePlot`` (Marwan, Romano, Thiel & Kurths, Phys. Rep. 438, 237 (2007)).
-The measures follow pyunicorn's conventions, so values agree with it exactly:
+The measures follow pyunicorn's conventions, so values agree with it exactly (pyunicorn 1.0
+rounds the series to float32 first; neurodyn computes in float64, so give it the rounded series
+to compare):
 
 - ``RR``: recurrence rate, Σ R_ij / N² (the line of identity included);
 - diagonal lines: maximal runs of ones along the diagonals k ≠ 0 (the line of identity excluded,

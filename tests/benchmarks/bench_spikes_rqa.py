@@ -9,7 +9,9 @@ Run: ``.venv/bin/python tests/benchmarks/bench_spikes_rqa.py`` (not a pytest tes
    crossing, done by neurodyn's ``to_neo``; elephant's time excludes it). Values must agree.
 2. RQA of a chaotic logistic series of ``--rqa-length`` samples (ε = 0.05, supremum norm):
    neurodyn's ``rqa`` against pyunicorn's ``RecurrencePlot`` (matrix, then RR, DET, L, ENTR,
-   LAM, TT). Values must agree to pyunicorn's 1e-10 denominator guard.
+   LAM, TT). pyunicorn 1.0 stores the series in float32, so neurodyn measures the same
+   float32-rounded series (in float64); values must then agree to pyunicorn's 1e-10
+   denominator guard (on the float64 series a few pairs at distance ~ε differ).
 Each time is the best of ``--repeat`` runs after a warm-up call (numba compile or cache load).
 """
 
@@ -88,10 +90,10 @@ def main() -> None:
     print(f"spike statistics, {args.points} trains: elephant {t_el:.3f} s, neurodyn "
           f"{t_nd:.4f} s, ratio {t_el / t_nd:.1f}x, equal: {equal}")
 
-    x = logistic(args.rqa_length + 1000)[1000:]
+    x = logistic(args.rqa_length + 1000)[1000:].astype(np.float32).astype(np.float64)
     rqa(x[:100], 0.05)
-    t_nd, r = best_time(lambda: rqa(x, 0.05), args.repeat)
-    t_pu, ref = best_time(lambda: pyunicorn_rqa(x, 0.05), 1)
+    t_nd, r = best_time(lambda: rqa(x, float(np.float32(0.05))), args.repeat)
+    t_pu, ref = best_time(lambda: pyunicorn_rqa(x, float(np.float32(0.05))), 1)
     ours = (r.RR, r.DET, r.L, r.ENTR, r.LAM, r.TT)
     equal = np.allclose(ours, ref, rtol=1e-8)
     print(f"RQA, N = {args.rqa_length}: pyunicorn {t_pu:.2f} s, neurodyn {t_nd:.3f} s, "
