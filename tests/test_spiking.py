@@ -129,18 +129,22 @@ def test_brian2_rulkov2002_bursting_equals_numba_over_1000_iterations():
 
 
 def test_brian2_chemical_synapses_equal_the_numba_network():
-    """A ring of 6 Rulkov (2001) neurons with chemical synapses (Belykh et al. 2005), 300
-    iterations: the brian2 network equals the generated network model."""
-    A = ring(6)
-    X0 = np.random.default_rng(5).uniform(-1.5, -0.5, (2, 6))
+    """A ring of 6 chaotic Rulkov (2001) neurons with chemical synapses (Belykh et al. 2005),
+    step by step: 200 states of the generated network's orbit, each advanced one step by brian2
+    (200 disconnected copies of the ring), equal the orbit's next states to 1e-12."""
+    A, n, copies = ring(6), 6, 200
+    X0 = np.random.default_rng(5).uniform(-1.5, -0.5, (2, n))
     X0[1] = -3.0
-    model = network_model(["rulkov2001"] * 6, [ChemicalSynapse(A, default=0.05)], shared=True)
-    P = {p: model.defaults()[p] for p in model.parameter_names}
-    reference = _numba_orbit(model, X0.T.reshape(-1, 1), 300, P)[..., 0].reshape(300, 6, 2)
-    ours = brian2_map_network("rulkov2001", A, steps=300, initial=X0, sigma=0.05,
-                              coupling="chemical")
-    np.testing.assert_allclose(ours.x.values, reference[:, :, 0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ours.y.values, reference[:, :, 1], rtol=0, atol=1e-12)
+    model = network_model(["rulkov2001"] * n, [ChemicalSynapse(A, default=0.05)], shared=True)
+    orbit = _numba_orbit(model, X0.T.reshape(-1, 1), copies + 1, {})[..., 0]  # rows x0, y0, x1..
+    orbit = orbit.reshape(copies + 1, n, 2)
+    states = orbit[:-1].transpose(2, 0, 1).reshape(2, -1)  # node index = copy * n + node
+    ours = brian2_map_network("rulkov2001", np.kron(np.eye(copies), A), steps=1, initial=states,
+                              sigma=0.05, coupling="chemical")
+    np.testing.assert_allclose(ours.x.values[0], orbit[1:, :, 0].reshape(-1), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.y.values[0], orbit[1:, :, 1].reshape(-1), rtol=1e-12,
+                               atol=1e-12)
 
 
 def test_matched_wilson_cowan_reproduces_the_mean_field():
