@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .backends import BACKENDS, DTYPES
-from .models import ExpressionError, ModelError, get_model, list_models
+from .models import ExpressionError, ModelError, get_model, list_models, presets, resolve_model
 from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
 
 __all__ = ["main"]
@@ -26,13 +26,17 @@ def main() -> None:
 @main.command("models")
 @click.argument("name", required=False)
 def models_command(name: str | None) -> None:
-    """List the available models, or describe model NAME (equations, parameters, source)."""
+    """List the available models and network presets, or describe model NAME (equations,
+    parameters, source)."""
     if name:
         click.echo(_model(name).describe())
         return
     for model_name in list_models():
         model = get_model(model_name)
         click.echo(f"{model_name:<20} {model.kind:<5} {model.description}")
+    for preset_name, preset in presets().items():
+        kind = preset.build().kind
+        click.echo(f"{preset_name:<20} {kind:<5} network preset: {preset.details.get('nodes', '')}")
 
 
 @main.command("simulate")
@@ -160,6 +164,6 @@ def info_command(store: Path) -> None:
 
 def _model(name: str):
     try:
-        return get_model(name)
+        return resolve_model(name)
     except ModelError as err:
         raise click.UsageError(str(err)) from None

@@ -33,7 +33,7 @@ def logistic():
 def logistic_measured(logistic):
     """Logistic sweep without kept states; the model is rebuilt from the Dataset's attrs."""
     ds = sweep(logistic, {"r": np.array([3.2, 3.55, 3.9, 3.97, 4.0])}, steps=2000)
-    return add_measures(ds, MEASURES[:5], steps=5000, lyapunov_steps=200_000, seed=3)
+    return add_measures(ds, list(MEASURES)[:5], steps=5000, lyapunov_steps=200_000, seed=3)
 
 
 def test_logistic_values(logistic_measured):

@@ -4,10 +4,14 @@ references written by hand, Jacobians against finite differences, decoupling, sy
 Convention under test: ``A[i, j]`` is the edge from node j to node i.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from neurodyn.models import ModelError, compile_model, get_model, list_models
+from neurodyn.models import Model, ModelError, compile_model, get_model, list_models
+from neurodyn.models.builders import REGISTRY, Preset, rebuild_candidates, resolve_model
 from neurodyn.networks import (
     ChemicalSynapse,
     DiffusiveCoupling,
@@ -564,3 +568,43 @@ def test_hundreds_of_nodes_build():
     assert m.equations[0] == (
         "(x_0 ** 2 * exp(y_0 - x_0) + k) + sigma*(x_1 - x_0) + sigma*(x_299 - x_0)"
     )
+
+
+def test_analysis_and_report_import_no_network_code():
+    code = (
+        "import sys, neurodyn.analysis, neurodyn.report\n"
+        "print('neurodyn.networks' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_one_resolver_serves_presets_catalogue_and_rebuilding(monkeypatch):
+    """A preset registered from here is built by name with options, and a model it built is
+    found again by the name it carries (as add_measures rebuilds a stored sweep's model)."""
+
+    def logistic_ring(n: int = 3) -> Model:
+        A = ring(n)
+        return network_model(["logistic"] * n, [DiffusiveCoupling(A, "x", "eps")], name=f"lr_{n}")
+
+    preset = Preset(
+        "logistic_ring",
+        logistic_ring,
+        source="a test",
+        built_names=lambda name: [{"n": int(name[3:])}] if name.startswith("lr_") else [],
+    )
+    monkeypatch.setitem(REGISTRY, "logistic_ring", preset)
+    built = resolve_model("logistic_ring", {"n": 4})
+    assert built.n_state == 4 and built.name == "lr_4"
+    assert [m.equations for m in rebuild_candidates("lr_4")] == [built.equations]
+    assert resolve_model("chialvo_rulkov_chain").equations == chialvo_rulkov_chain().equations
+    assert resolve_model("logistic").name == "logistic"
+    assert len(list(rebuild_candidates("chialvo_rulkov_chain"))) == 3  # one per Rulkov map
+    assert rebuild_candidates("chialvo_ring_star_5").__next__().n_state == 12
+    with pytest.raises(ModelError, match="unknown model 'nope'.*presets: .*logistic_ring"):
+        resolve_model("nope")
+    with pytest.raises(ModelError, match="model_options are for network presets only"):
+        resolve_model("logistic", {"n": 2})
+    with pytest.raises(ModelError, match="network preset 'logistic_ring'.*'m'"):
+        resolve_model("logistic_ring", {"m": 2})

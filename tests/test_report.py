@@ -14,7 +14,8 @@ from PIL import Image
 
 from neurodyn.analysis.bifurcation import Branch, SpecialPoint, orbit_diagram
 from neurodyn.analysis.measures import MEASURES as MEASURE_NAMES
-from neurodyn.analysis.measures import add_measures
+from neurodyn.analysis.measures import MEASURES as REGISTRY
+from neurodyn.analysis.measures import Measure, Output, add_measures, register_measure
 from neurodyn.networks import chialvo_rulkov_chain
 from neurodyn.report import FIGURES, choose_points, write_captions, write_report
 from neurodyn.report.__main__ import main
@@ -22,6 +23,7 @@ from neurodyn.report.figures import curve_from_dataset
 from neurodyn.report.study import MEASURES
 from neurodyn.sim import sweep
 from neurodyn.store import open_dataset, write_dataset
+from neurodyn.workflow import check_study, with_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGMA_1_2 = np.linspace(0.0, 0.1, 6)
@@ -343,3 +345,56 @@ def test_store_variables_are_the_names_the_report_reads(study):
     assert set(MEASURES) <= set(ds.data_vars)
     assert isinstance(ds["period"].values.flat[0], np.integer)
     assert ds["lyapunov"].dims[-1] == "exponent"
+
+
+def _mean_level(ctx, states):
+    """The time mean of the scalar series (for a network, of the nodes' mean x)."""
+    return (float(np.mean(ctx.scalar(states))),)
+
+
+@pytest.fixture
+def mean_level():
+    """A measure registered from this file, removed again afterwards."""
+    measure = register_measure(
+        Measure(
+            name="mean_level",
+            kind="series",
+            function=_mean_level,
+            summary="time mean of the scalar series",
+            outputs=(
+                Output(
+                    "mean_level",
+                    "time mean of the series",
+                    "1",
+                    "mean level",
+                    "time mean of the scalar series",
+                    figure="complexity",
+                    caption="the mean level",
+                ),
+            ),
+        )
+    )
+    yield measure
+    del REGISTRY[measure.name]
+
+
+def test_a_registered_measure_reaches_sweep_workflow_and_report(mean_level, study, tmp_path):
+    sweep_path = write_dataset(open_dataset(study[0]).load(), tmp_path / "s.zarr", durable=False)
+    measured = add_measures(sweep_path, ["mean_level"])  # the model rebuilt from the store
+    nodes = np.stack([measured[f"x_{k}"].values for k in (1, 2, 3)])  # (node, ..., iteration)
+    np.testing.assert_allclose(measured["mean_level"], nodes.mean(axis=0).mean(axis=-1), 1e-13)
+    assert measured["mean_level"].attrs["series"] == "average over the nodes of x"
+    config = with_defaults({"measures": ["mean_level"]}, ROOT / "workflows/config/default.yaml")
+    assert check_study(config, ROOT / "workflows/config/schema.yaml")["measures"] == ["mean_level"]
+    page = write_report(sweep_path, None, tmp_path / "report")
+    parsed = parse(page)
+    cells = [c for c in parsed.cells if c["data-var"] == "mean_level"]
+    assert cells
+    for cell in cells:
+        point = choose_points(measured)[int(cell["data-point"]) - 1]
+        assert json.loads(cell["data-value"]) == measured["mean_level"].sel(point.selection())
+    text = page.read_text(encoding="utf-8")
+    assert "time mean of the scalar series" in text  # the measures table
+    assert "sample entropy, permutation entropy and the mean level against" in text  # caption
+    # the complexity figure gained a fifth row: 2.7 inches at 100 dpi
+    assert_real_rendering(page.parent / "figures" / "complexity.png", (1120, 1140 + 270))

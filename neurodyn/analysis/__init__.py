@@ -2,9 +2,10 @@
 
 Chaos and complexity (:mod:`.lyapunov`, :mod:`.rosenstein`, :mod:`.chaos01`, :mod:`.entropy`),
 synchronization (:mod:`.sync`), bifurcation analysis (:mod:`.bifurcation`), and
-:func:`add_measures`, which adds any of :data:`MEASURES` to a sweep Dataset or Zarr store.
+:func:`add_measures`, which adds any of :data:`MEASURES` (the measure registry,
+:mod:`.measures`) to a sweep Dataset or Zarr store.
 """
 
-from .measures import MEASURES, add_measures
+from .measures import MEASURES, Measure, Option, Output, add_measures, register_measure
 
-__all__ = ["MEASURES", "add_measures"]
+__all__ = ["MEASURES", "Measure", "Option", "Output", "add_measures", "register_measure"]

@@ -41,9 +41,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-
 from ..models import Model, ModelError, Parameter, StateVariable, get_model, rename_symbols
+from ..models.nodes import node_rows
 from .coupling import Coupling, NodeContext, merge_parameters
 
 __all__ = ["network_model", "node_rows"]
@@ -248,13 +247,3 @@ def network_model(
         notes=notes,
         bound=min(m.bound for m in models),
     )
-
-
-def node_rows(model: Model, variable: str) -> np.ndarray:
-    """Row indices in the network state of ``variable`` of each node (``x_0, x_1, ...``), in
-    node order: ``X[node_rows(m, "x")]`` is the ``(n_nodes, batch)`` array of the nodes' x."""
-    pattern = re.compile(re.escape(variable) + r"_[A-Za-z0-9]+")
-    rows = [r for r, s in enumerate(model.state_names) if pattern.fullmatch(s)]
-    if not rows:
-        raise ModelError(f"model {model.name!r} has no node variable {variable!r}")
-    return np.array(rows, dtype=np.intp)

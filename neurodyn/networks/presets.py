@@ -1,49 +1,32 @@
 """Networks from the papers neurodyn is built to redo, with their sources.
 
-The values below are data: each preset lists its node models, topology, couplings, defaults and
-source in :data:`PRESETS`; the functions build the models from them. What could not be checked
-against the papers' text is said in each entry's ``unconfirmed``.
+Each preset is one :class:`~neurodyn.models.builders.Preset` record (registered in
+:mod:`neurodyn.models.builders`, listed in :data:`PRESETS`): its builder, source, defaults, and
+its node models, topology and couplings in ``details``. What could not be checked against the
+papers' text is said in each record's ``details["unconfirmed"]``. Adding a preset: write its
+builder here and register its record at the end of this module.
 """
 
 from __future__ import annotations
 
-from ..models import Model, ModelError
+import re
+
+from ..models import Model
+from ..models.builders import Preset, build_preset, register_preset
 from .build import network_model
 from .coupling import NAIR_2024, DiffusiveCoupling, HigherOrderCoupling
 from .topology import chain, clique_triangles, ring_star
 
 __all__ = ["PRESETS", "chialvo_ring_star", "chialvo_rulkov_chain", "network_preset"]
 
+network_preset = build_preset
+"""Build a network preset by name (:func:`neurodyn.models.builders.build_preset`)."""
+
 GHOSH_2024 = (
     "I. Ghosh, A. S. Nair, H. O. Fatoyinbo, S. S. Muni, Dynamical properties of a small "
     "heterogeneous chain network of neurons in discrete time, Eur. Phys. J. Plus (2024), "
     "doi:10.1140/epjp/s13360-024-05363-0, arXiv:2405.05675"
 )
-
-PRESETS: dict[str, dict] = {
-    "chialvo_ring_star": {
-        "source": NAIR_2024,
-        "nodes": "chialvo (classic set a=0.89, b=0.6, c=0.28, k=0.03 of the catalogue)",
-        "topology": "ring_star(n_peripheral): hub 0 and a ring of peripherals; n_peripheral=3 is "
-        "the complete graph on 4 nodes of the paper",
-        "couplings": "pairwise diffusive sigma1*A_ij*(x_j - x_i) and higher-order diffusive "
-        "sigma2*sum_jk B_ijk*(x_j + x_k - 2x_i) on x over the triangles of the clique complex",
-        "defaults": {"sigma1": 0.01, "sigma2": 0.01},
-        "unconfirmed": "node-parameter and coupling values of the paper's figures; whether its "
-        "double sum counts each triangle once or twice (ordered_pairs); the names sigma1/sigma2",
-    },
-    "chialvo_rulkov_chain": {
-        "source": GHOSH_2024,
-        "nodes": "chialvo - rulkov2001 - chialvo, labelled 1, 2, 3 (six state variables)",
-        "topology": "chain(3), bidirectional",
-        "couplings": "diffusive on x with one strength per edge: sigma_1_2 (node 2 acting on "
-        "node 1), sigma_2_1, sigma_2_3, sigma_3_2",
-        "defaults": {"sigma_1_2": 0.01, "sigma_2_1": 0.01, "sigma_2_3": 0.01, "sigma_3_2": 0.01},
-        "unconfirmed": "the paper's index order of sigma_ij (taken as: sigma_ij in node i's "
-        "equation); that its Rulkov node is the chaotic 2001 map (a smooth map, consistent with "
-        "its Jacobian and noninvertibility analysis); its node-parameter and coupling values",
-    },
-}
 
 
 def chialvo_ring_star(
@@ -72,7 +55,7 @@ def chialvo_ring_star(
         couplings.append(
             HigherOrderCoupling(clique_triangles(A), "x", "sigma2", ordered_pairs=ordered_pairs)
         )
-    defaults = {k: v for k, v in preset["defaults"].items() if higher_order or k != "sigma2"}
+    defaults = {k: v for k, v in preset.defaults.items() if higher_order or k != "sigma2"}
     return network_model(
         ["chialvo"] * (n_peripheral + 1),
         couplings,
@@ -80,7 +63,7 @@ def chialvo_ring_star(
         shared=shared,
         defaults=defaults,
         source=NAIR_2024,
-        notes=f"node 0 is the hub. Not confirmed from the paper: {preset['unconfirmed']}",
+        notes=f"node 0 is the hub. Not confirmed from the paper: {preset.details['unconfirmed']}",
     )
 
 
@@ -102,25 +85,62 @@ def chialvo_rulkov_chain(
         [DiffusiveCoupling(chain(3), "x", "sigma", per_edge=True, source=GHOSH_2024)],
         name=name,
         labels=(1, 2, 3),
-        defaults=preset["defaults"],
+        defaults=dict(preset.defaults),
         source=GHOSH_2024,
-        notes=f"Not confirmed from the paper: {preset['unconfirmed']}",
+        notes=f"Not confirmed from the paper: {preset.details['unconfirmed']}",
     )
 
 
-def network_preset(name: str, **options: object) -> Model:
-    """Build the network preset ``name`` (a key of :data:`PRESETS`) with the builder's options.
+def _ring_star_names(model_name: str) -> list[dict[str, int]]:
+    match = re.fullmatch(r"chialvo_ring_star_(\d+)", model_name)
+    return [{"n_peripheral": int(match.group(1))}] if match else []
 
-    Raises :class:`~neurodyn.models.ModelError` naming the presets for an unknown name, and for
-    an option the builder does not take.
-    """
-    builders = {
-        "chialvo_ring_star": chialvo_ring_star,
-        "chialvo_rulkov_chain": chialvo_rulkov_chain,
-    }
-    if name not in builders:
-        raise ModelError(f"unknown network preset {name!r} (available: {', '.join(builders)})")
-    try:
-        return builders[name](**options)
-    except TypeError as err:
-        raise ModelError(f"network preset {name!r}: {err}") from None
+
+def _chain_names(model_name: str) -> list[dict[str, str]]:
+    if model_name != "chialvo_rulkov_chain":
+        return []
+    return [{"rulkov": rulkov} for rulkov in ("rulkov2001", "rulkov2002", "rulkov2002_simple")]
+
+
+RING_STAR = register_preset(
+    Preset(
+        name="chialvo_ring_star",
+        build=chialvo_ring_star,
+        source=NAIR_2024,
+        defaults={"sigma1": 0.01, "sigma2": 0.01},
+        details={
+            "nodes": "chialvo (classic set a=0.89, b=0.6, c=0.28, k=0.03 of the catalogue)",
+            "topology": "ring_star(n_peripheral): hub 0 and a ring of peripherals; "
+            "n_peripheral=3 is the complete graph on 4 nodes of the paper",
+            "couplings": "pairwise diffusive sigma1*A_ij*(x_j - x_i) and higher-order diffusive "
+            "sigma2*sum_jk B_ijk*(x_j + x_k - 2x_i) on x over the triangles of the clique "
+            "complex",
+            "unconfirmed": "node-parameter and coupling values of the paper's figures; whether "
+            "its double sum counts each triangle once or twice (ordered_pairs); the names "
+            "sigma1/sigma2",
+        },
+        built_names=_ring_star_names,
+    )
+)
+RULKOV_CHAIN = register_preset(
+    Preset(
+        name="chialvo_rulkov_chain",
+        build=chialvo_rulkov_chain,
+        source=GHOSH_2024,
+        defaults={"sigma_1_2": 0.01, "sigma_2_1": 0.01, "sigma_2_3": 0.01, "sigma_3_2": 0.01},
+        details={
+            "nodes": "chialvo - rulkov2001 - chialvo, labelled 1, 2, 3 (six state variables)",
+            "topology": "chain(3), bidirectional",
+            "couplings": "diffusive on x with one strength per edge: sigma_1_2 (node 2 acting "
+            "on node 1), sigma_2_1, sigma_2_3, sigma_3_2",
+            "unconfirmed": "the paper's index order of sigma_ij (taken as: sigma_ij in node i's "
+            "equation); that its Rulkov node is the chaotic 2001 map (a smooth map, consistent "
+            "with its Jacobian and noninvertibility analysis); its node-parameter and coupling "
+            "values",
+        },
+        built_names=_chain_names,
+    )
+)
+
+PRESETS = {preset.name: preset for preset in (RING_STAR, RULKOV_CHAIN)}
+"""The network presets of this module by name."""

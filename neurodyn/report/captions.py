@@ -12,17 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..analysis.measures.registry import figure_outputs
+
 __all__ = ["FIGURES", "REPORT_DESCRIPTION", "Figure", "caption_rst", "write_captions"]
 
 
 @dataclass(frozen=True)
 class Figure:
     """A figure of the report: ``key`` (also the stem of its PNG and its caption file),
-    ``title`` and ``caption``."""
+    ``title`` and caption ``text``. A figure of ``measures`` draws the registered outputs
+    naming it (:func:`~neurodyn.analysis.measures.registry.figure_outputs`): its caption is
+    their ``caption`` phrases followed by ``text``."""
 
     key: str
     title: str
-    caption: str
+    text: str
+    measures: bool = False
+
+    @property
+    def caption(self) -> str:
+        """The figure's caption."""
+        if not self.measures:
+            return self.text
+        phrases = [output.caption for output in figure_outputs(self.key)]
+        if not phrases:
+            return self.text
+        listed = ", ".join(phrases[:-1]) + (" and " if len(phrases) > 1 else "") + phrases[-1]
+        return f"{listed[:1].upper()}{listed[1:]} {self.text}"
 
 
 FIGURES: dict[str, Figure] = {
@@ -54,19 +70,16 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "synchrony",
             "Synchrony against coupling",
-            "Cross-correlation coefficient (mean Pearson correlation of the nodes' activity "
-            "over all pairs; 1 for complete synchrony) and Kuramoto order parameter R (time "
-            "average; shaded: plus and minus its standard deviation over time) against each "
-            "coupling, one line per value of the other coupling. Lines: mean over initial "
-            "states; dots: each initial state.",
+            "against each coupling, one line per value of the other coupling. Lines: mean "
+            "over initial states; dots: each initial state.",
+            measures=True,
         ),
         Figure(
             "complexity",
             "Complexity against coupling",
-            "Gottwald-Melbourne 0-1 test K (near 1 chaotic, near 0 regular), sample entropy, "
-            "permutation entropy and the largest Lyapunov exponent against each coupling, one "
-            "line per value of the other coupling. Lines: mean over initial states; dots: each "
-            "initial state.",
+            "against each coupling, one line per value of the other coupling. Lines: mean "
+            "over initial states; dots: each initial state.",
+            measures=True,
         ),
         Figure(
             "phase_portrait",

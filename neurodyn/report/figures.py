@@ -211,9 +211,10 @@ def measures_figure(
 def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title: str = ""):
     """Measures ``names`` (rows) against each swept parameter (columns): one line per slice
     of the other parameter, the mean over initial states, with each initial state as a dot.
-    ``lyapunov`` shows the largest exponent; ``kuramoto_R`` gets a band of ± ``kuramoto_R_std``
-    (its fluctuation in time) where that is stored. A measure the store lacks gets a panel
-    that says so. Returns the matplotlib figure."""
+    An output with an ``exponent`` dimension (``lyapunov``) shows the largest exponent; one
+    with a ``band`` (``kuramoto_R``) gets a band of ± that output (``kuramoto_R_std``, its
+    fluctuation in time) where it is stored, one with a ``reference`` a dashed line there. A
+    measure the store lacks gets a panel that says so. Returns the matplotlib figure."""
     plt = _pyplot()
     axes_names = swept_parameters(ds)
     rows, cols = len(names), len(axes_names)
@@ -228,11 +229,7 @@ def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title:
                 _absent(ax, name)
                 continue
             var = _measure(ds, name)
-            spread = (
-                _measure(ds, "kuramoto_R_std")
-                if (name == "kuramoto_R" and "kuramoto_R_std" in ds)
-                else None
-            )
+            spread = _measure(ds, measure.band) if measure.band and measure.band in ds else None
             x = ds[axis].values
             for k, (label, where) in enumerate(_slices(ds, axis, n_slices)):
                 values = _by_axis(var, axis, where)
@@ -250,9 +247,9 @@ def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title:
                 if spread is not None:
                     std = _row_mean(_by_axis(spread, axis, where))
                     ax.fill_between(x, mean - std, mean + std, color=colour, alpha=0.15, lw=0)
-            if name == "lyapunov":
-                ax.axhline(0.0, color="0.5", lw=0.8, ls="--")
-            ax.set_ylabel(f"{measure.label}1" if name == "lyapunov" else measure.label)
+            if measure.reference is not None:
+                ax.axhline(measure.reference, color="0.5", lw=0.8, ls="--")
+            ax.set_ylabel(f"{measure.label}1" if "exponent" in measure.dims else measure.label)
             if r == 0 and ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7, loc="best")
     if title:

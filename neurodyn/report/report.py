@@ -9,6 +9,7 @@ from typing import Any
 import xarray as xr
 from PIL import Image
 
+from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
 from .config import ReportConfig
 from .figures import (
@@ -28,12 +29,11 @@ from .study import (
     swept_parameters,
 )
 
-__all__ = ["COMPLEXITY", "SYNCHRONY", "write_report"]
+__all__ = ["MEASURE_FIGURES", "write_report"]
 
-#: Rows of the synchrony figure (``kuramoto_R_std`` is drawn as the band around ``kuramoto_R``).
-SYNCHRONY = ["cross_correlation", "kuramoto_R"]
-#: Rows of the complexity figure.
-COMPLEXITY = ["chaos01_K", "sample_entropy", "permutation_entropy", "lyapunov"]
+#: The figures of measures against the swept parameters; their rows are the registered outputs
+#: naming them (:func:`neurodyn.analysis.measures.registry.figure_outputs`).
+MEASURE_FIGURES = ("synchrony", "complexity")
 
 
 def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
@@ -98,7 +98,8 @@ def write_report(
         f"(ic {settings.ic})",
     )
     figures.append(_rendered("two_parameter", chart, out))
-    for key, names in (("synchrony", SYNCHRONY), ("complexity", COMPLEXITY)):
+    for key in MEASURE_FIGURES:
+        names = [output.name for output in figure_outputs(key)]
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
         figures.append(_rendered(key, path, out))
     portraits = {}

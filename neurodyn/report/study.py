@@ -2,23 +2,25 @@
 
 A sweep store is a :func:`neurodyn.sim.sweep` Dataset (dims: the swept parameters, ``ic`` and,
 where states were kept, ``iteration``) to which measures have been added under the names of
-:data:`MEASURES`. The report depends on those names only; a measure that is absent is reported
-as absent, not guessed.
+:data:`MEASURES` (the outputs of the measure registry). The report depends on those names only;
+a measure that is absent is reported as absent, not guessed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from ..analysis.measures import OUTPUTS, Output
+
 __all__ = [
     "MEASURES",
-    "Measure",
     "Point",
     "attr_value",
     "choose_points",
@@ -30,31 +32,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A per-point measure of the sweep store: variable ``name``, ``label`` for figures and
-    tables, and ``description``."""
-
-    name: str
-    label: str
-    description: str
-
-
-#: The measures the report looks for in a sweep store, in the order they are shown.
-MEASURES: dict[str, Measure] = {
-    m.name: m
-    for m in (
-        Measure("period", "period", "period of the attractor (0 none, -1 diverged)"),
-        Measure("lyapunov", "λ", "Lyapunov exponents (1/iteration)"),
-        Measure("lyapunov_stderr", "stderr of λ", "standard error of λ"),
-        Measure("chaos01_K", "0-1 test K", "Gottwald–Melbourne 0-1 test K"),
-        Measure("sample_entropy", "sample entropy", "sample entropy (nats)"),
-        Measure("permutation_entropy", "permutation entropy", "normalised permutation entropy"),
-        Measure("cross_correlation", "cross-correlation Γ", "cross-correlation coefficient"),
-        Measure("kuramoto_R", "Kuramoto R", "Kuramoto order parameter, time mean"),
-        Measure("kuramoto_R_std", "std of R", "fluctuation of R over time"),
-    )
-}
+#: The measures' outputs the report looks for in a sweep store, by variable name, in the
+#: order they are shown: a live view of the measure registry (:mod:`neurodyn.analysis.measures`),
+#: each with its ``label`` and ``description``.
+MEASURES: Mapping[str, Output] = OUTPUTS
 
 _NON_PARAMETER_DIMS = ("ic", "iteration", "exponent", "state", "mode")
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ..models import Model, ModelError, get_model
-from ..networks import PRESETS, network_preset
+from ..analysis.measures import MEASURES
+from ..models import Model, ModelError, resolve_model
 from ..sim import SweepSpecError, parse_axis
 
 __all__ = [
@@ -56,18 +56,6 @@ def workflow_root() -> Path:
             "NEURODYN_WORKFLOW to the folder holding the Snakefile"
         )
     return root
-
-
-def resolve_model(name: str, options: Mapping[str, Any] | None = None) -> Model:
-    """A catalogue model (``"chialvo"``, ``"wilson_cowan:neurolib"``) or a network preset."""
-    if name in PRESETS:
-        return network_preset(name, **dict(options or {}))
-    if options:
-        raise ModelError(f"model_options are for network presets only, not for model {name!r}")
-    try:
-        return get_model(name)
-    except ModelError as err:
-        raise ModelError(f"{err}; network presets: {', '.join(PRESETS)}") from None
 
 
 def _axis(key: str, name: str, spec: str) -> np.ndarray:
@@ -112,6 +100,7 @@ def check_study(
         raise StudyError(f"a study config is a mapping of keys to values, not {type(config)}")
     schema_path = Path(schema) if schema else workflow_root() / "workflows/config/schema.yaml"
     rules = yaml.safe_load(schema_path.read_text())
+    rules["properties"]["measures"]["items"]["enum"] = list(MEASURES)
     config = copy.deepcopy(dict(config))
     errors = sorted(
         jsonschema.Draft202012Validator(rules).iter_errors(config), key=lambda e: list(e.path)
@@ -143,9 +132,9 @@ def check_study(
         raise StudyError(
             f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
         )
-    series_measures = set(config["measures"]) - {"lyapunov"}
-    if series_measures and simulation["keep"] < 2:
-        raise StudyError(f"measures {sorted(series_measures)} need simulation/keep >= 2 states")
+    reading = {name for name in config["measures"] if MEASURES[name].reads_states}
+    if reading and simulation["keep"] < 2:
+        raise StudyError(f"measures {sorted(reading)} need simulation/keep >= 2 states")
     return config
 
 
