@@ -212,3 +212,30 @@ def test_correlation_sum_equals_brute_force_and_dimension_of_henon():
     # Grassberger & Procaccia (1983): D2 = 1.21 +- 0.01 for the Henon attractor
     d2 = correlation_dimension(x[1000:], dim=2, r_range=(0.005, 0.05)).D2
     assert d2 == pytest.approx(1.21, abs=0.06)
+
+
+# --- as sweep measures ----------------------------------------------------------------------
+
+
+def test_spike_and_rqa_measures_of_a_sweep_equal_the_direct_calls():
+    from neurodyn.analysis.measures import add_measures
+    from neurodyn.models import get_model
+    from neurodyn.sim import sweep
+
+    ds = sweep(get_model("rulkov2001"), {"alpha": np.array([3.9, 4.2, 4.5])}, {},
+               steps=4000, transient=1000, keep=3000, seed=0)
+    measured = add_measures(ds, ["spikes", "rqa"], threshold=0.0, burst_isi=15.0,
+                            rqa_samples=500, rqa_eps=0.2, rqa_dim=2)
+    x = ds["x"].values  # (alpha, ic, iteration)
+    for k in range(3):
+        series = x[k, 0]
+        stats = spike_statistics(series, 0.0, max_isi=15.0)
+        for name, value in zip(SPIKE_STATISTICS, stats, strict=True):
+            np.testing.assert_equal(measured[f"spike_{name}"].values[k, 0], value)
+        tail = series[-500:]
+        r = rqa(tail, 0.2 * tail.std(), dim=2)
+        assert measured["rqa_DET"].values[k, 0] == r.DET
+        assert measured["rqa_RR"].values[k, 0] == r.RR
+    # chaotic bursting above alpha = 4 (Rulkov 2001): bursts; below it the neuron does not burst
+    assert measured["spike_n_bursts"].values[2, 0] > 3
+    assert measured["spike_isi_cv"].attrs["units"] == "1"

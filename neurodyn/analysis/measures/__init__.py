@@ -68,7 +68,7 @@ The registered measures (variables float64 unless said otherwise):
 # The import order of the families is the registration order: the order in which measures are
 # computed, listed in the report and drawn in its figures.
 from .registry import KINDS, MEASURES, OUTPUTS, Measure, Option, Output, register_measure
-from . import lyapunov, period, complexity, synchrony  # noqa: F401
+from . import lyapunov, period, complexity, synchrony, spikes, rqa  # noqa: F401
 from .add import COMMON_OPTIONS, DEFAULT_STEPS, add_measures
 from .context import Context
 from .synchrony import SPIKE_THRESHOLD
