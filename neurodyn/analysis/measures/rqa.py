@@ -62,8 +62,6 @@ register_measure(
                     "lines exclude the line of identity, vertical lines include it",
                     "undefined": "NaN for a constant series or without lines of length 2",
                 },
-                figure="complexity" if field == "DET" else None,
-                caption="recurrence determinism DET" if field == "DET" else "",
             )
             for field in _FIELDS
         ),

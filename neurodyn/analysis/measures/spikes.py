@@ -88,9 +88,6 @@ register_measure(
                     "undefined": "NaN: ISI with < 2 spikes, CV with < 3, burst means without "
                     "bursts",
                 },
-                figure="complexity" if field == "isi_cv" else None,
-                caption="coefficient of variation of the inter-spike intervals"
-                if field == "isi_cv" else "",
             )
             for field in SPIKE_STATISTICS
         ),
@@ -123,8 +120,6 @@ register_measure(
                     "elephant's spike_time_tiling_coefficient",
                     "undefined": "NaN when a node has no spike",
                 },
-                figure="synchrony",
-                caption="spike-time tiling coefficient (mean over node pairs)",
             ),
         ),
     )
