@@ -41,7 +41,7 @@ BUDGET_S = {
     "trained_models": 300,
 }
 #: Environment of the kernel: the notebooks' size knobs turned down.
-SMALL_RUN = {"MARINO_EPOCHS": "1", "TRAINED_MODELS_EPOCHS": "2"}
+SMALL_RUN = {"MARINO_EPOCHS": "1", "TRAINED_MODELS_EPOCHS": "2", "COHERENCE_STEPS": "30000"}
 HOLOVIEWS = "application/vnd.holoviews_exec.v0+json"
 #: What a notebook must show: {MIME type: at least how many outputs of it}.
 SHOWN = {

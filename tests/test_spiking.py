@@ -5,8 +5,14 @@ the Eâ€“I LIF network's rates agree with its mean field and the matched Wilsonâ€
 import numpy as np
 import pytest
 
-from neurodyn.models import compile_model
-from neurodyn.networks import DiffusiveCoupling, erdos_renyi, network_model, ring
+from neurodyn.models import compile_model, get_model, list_models
+from neurodyn.networks import (
+    ChemicalSynapse,
+    DiffusiveCoupling,
+    erdos_renyi,
+    network_model,
+    ring,
+)
 
 pytest.importorskip("brian2")
 
@@ -68,6 +74,76 @@ def test_brian2_chialvo_one_step_from_many_states():
     reference = _numba_run(A, X0, 0.02, 1, b=0.18)[0]  # (2, 10, copies)
     np.testing.assert_allclose(ours.x.values[0], reference[0].T.reshape(-1), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.y.values[0], reference[1].T.reshape(-1), rtol=1e-12, atol=1e-12)
+
+
+def _numba_orbit(model, X0, steps, parameters):
+    """States (steps, n_state, batch) of the numba step of ``model`` from X0 (n_state, batch)."""
+    batch = X0.shape[1]
+    values = {**model.defaults(), **parameters}
+    P = np.array([np.broadcast_to(np.asarray(values[p], float), (batch,))
+                  for p in model.parameter_names])
+    X, ok = X0.copy(), np.ones(batch, dtype=np.bool_)
+    advance, states = compile_model(model).advance, []
+    for _ in range(steps):
+        advance(X, P, 0, batch, 1, 1e300, ok)
+        states.append(X.copy())
+    return np.array(states)
+
+
+@pytest.mark.parametrize("name", [m for m in list_models() if get_model(m).kind == "map"])
+def test_brian2_runs_every_catalogued_map_like_numba(name):
+    """Every catalogued map (piecewise ones and reserved names included) with per-neuron
+    parameters, compared step by step: the 1000 states of 4 numba orbits (4 values of the
+    first parameter) are each advanced one step by brian2 (4000 uncoupled neurons) and equal
+    the numba orbit's next states to 1e-12. (brian2 reorders sums through sympy and uses
+    numpy's exp, so whole chaotic orbits part after a few dozen iterations, as any two
+    correct implementations do.)"""
+    model = get_model(name)
+    first = model.parameters[0]
+    step = 1e-3 * max(1.0, abs(first.default)) * (-1 if first.default >= first.high else 1)
+    values = first.default + step * np.arange(4)
+    X0 = np.tile(model.initial_state()[:, None], (1, 4))
+    orbit = _numba_orbit(model, X0, 1001, {first.name: values})  # (1001, n_state, 4)
+    states = orbit[:-1].transpose(1, 0, 2).reshape(model.n_state, -1)
+    ours = brian2_map_network(model, np.zeros((states.shape[1],) * 2), steps=1, initial=states,
+                              parameters={first.name: np.tile(values, 1000)})
+    for r, v in enumerate(model.state_names):
+        np.testing.assert_allclose(ours[v].values[0], orbit[1:, r].reshape(-1), rtol=1e-12,
+                                   atol=1e-12, err_msg=v)
+
+
+def test_brian2_rulkov2002_bursting_equals_numba_over_1000_iterations():
+    """The non-chaotic piecewise map (Rulkov 2002) with two alphas: whole 1000-iteration orbits
+    through bursts take the same branches and agree to 1e-8 (brian2 reorders the sums, so the
+    one-ulp differences of each step add up along the orbit: 4.6e-10 at most here)."""
+    model = get_model("rulkov2002")
+    X0 = np.tile(model.initial_state()[:, None], (1, 2))
+    alpha = np.array([4.5, 5.0])
+    reference = _numba_orbit(model, X0, 1000, {"alpha": alpha})
+    ours = brian2_map_network(model, np.zeros((2, 2)), steps=1000, initial=X0,
+                              parameters={"alpha": alpha})
+    assert np.sum(np.diff(np.sign(reference[:, 0, 0])) > 0) > 5  # it spikes
+    for r, v in enumerate(model.state_names):
+        np.testing.assert_allclose(ours[v].values, reference[:, r], rtol=1e-8, atol=1e-8)
+
+
+def test_brian2_chemical_synapses_equal_the_numba_network():
+    """A ring of 6 chaotic Rulkov (2001) neurons with chemical synapses (Belykh et al. 2005),
+    step by step: 200 states of the generated network's orbit, each advanced one step by brian2
+    (200 disconnected copies of the ring), equal the orbit's next states to 1e-12."""
+    A, n, copies = ring(6), 6, 200
+    X0 = np.random.default_rng(5).uniform(-1.5, -0.5, (2, n))
+    X0[1] = -3.0
+    model = network_model(["rulkov2001"] * n, [ChemicalSynapse(A, default=0.05)], shared=True)
+    orbit = _numba_orbit(model, X0.T.reshape(-1, 1), copies + 1, {})[..., 0]  # rows x0, y0, x1..
+    orbit = orbit.reshape(copies + 1, n, 2)
+    states = orbit[:-1].transpose(2, 0, 1).reshape(2, -1)  # node index = copy * n + node
+    ours = brian2_map_network("rulkov2001", np.kron(np.eye(copies), A), steps=1, initial=states,
+                              sigma=0.05, coupling="chemical")
+    np.testing.assert_allclose(ours.x.values[0], orbit[1:, :, 0].reshape(-1), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.y.values[0], orbit[1:, :, 1].reshape(-1), rtol=1e-12,
+                               atol=1e-12)
 
 
 def test_matched_wilson_cowan_reproduces_the_mean_field():

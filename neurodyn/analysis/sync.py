@@ -20,6 +20,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import scipy.signal
 
+from .spikes import spike_indices
+
 __all__ = [
     "CrossCorrelationResult",
     "KuramotoResult",
@@ -162,11 +164,6 @@ def kuramoto_order_parameter(phases: np.ndarray) -> KuramotoResult:
     return KuramotoResult(R=r, mean=float(r[defined].mean()), std=float(r[defined].std()))
 
 
-def _spike_indices(x: np.ndarray, threshold: float) -> np.ndarray:
-    """Sample indices t with x[t - 1] < threshold <= x[t] (upward threshold crossings)."""
-    return np.flatnonzero((x[:-1] < threshold) & (x[1:] >= threshold)) + 1
-
-
 def spike_phases(
     X: np.ndarray,
     threshold: float,
@@ -214,7 +211,7 @@ def spike_phases(
             )
     phases = np.full(arr.shape, np.nan)
     for node in range(arr.shape[1]):
-        spikes = _spike_indices(arr[:, node], threshold)
+        spikes = spike_indices(arr[:, node], threshold)
         if spikes.size < 2:
             continue
         first, last = spikes[0], spikes[-1]

@@ -25,7 +25,78 @@ from ..models import Model, compile_model, get_model
 from ..models.noise import sde_kernel, seed64
 from ..provenance import provenance
 
-__all__ = ["parameter_batch", "trajectory"]
+__all__ = ["parameter_batch", "pulse_train", "trajectory"]
+
+
+def pulse_train(
+    steps: int, *, period: int, width: int = 1, amplitude: float = 1.0, start: int = 0
+) -> np.ndarray:
+    """An input series of ``steps`` values: ``amplitude`` for ``width`` iterations every
+    ``period`` iterations from iteration ``start`` (0-based), zero otherwise."""
+    if not (0 < width <= period) or start < 0 or steps < 1:
+        raise ValueError(
+            f"need steps >= 1, 0 < width <= period and start >= 0; got steps={steps}, "
+            f"period={period}, width={width}, start={start}"
+        )
+    n = np.arange(steps)
+    return np.where((n >= start) & ((n - start) % period < width), float(amplitude), 0.0)
+
+
+def _per_point(name: str, value: object, n_points: int) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_points):
+        raise ValueError(f"noise amplitude of {name!r} must be a number or {n_points} values")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"noise amplitude of {name!r} must be finite and >= 0, got {value!r}")
+    return np.broadcast_to(arr, (n_points,))
+
+
+def _noise_amplitudes(
+    model: Model, noise: Mapping[str, object], n_points: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """State (n_state, n_points) and parameter (n_param, n_points) noise amplitudes."""
+    G = np.zeros((model.n_state, n_points))
+    H = np.zeros((len(model.parameters), n_points))
+    for name, value in noise.items():
+        if name in model.state_names:
+            G[model.state_names.index(name)] = _per_point(name, value, n_points)
+        elif name in model.parameter_names and model.kind == "map":
+            H[model.parameter_names.index(name)] = _per_point(name, value, n_points)
+        else:
+            accepted = model.state_names + (model.parameter_names if model.kind == "map" else ())
+            raise ValueError(
+                f"noise on {name!r}: not a state variable{' or parameter' * (model.kind == 'map')}"
+                f" of {model.name} (accepted: {', '.join(accepted)})"
+            )
+    return G, H
+
+
+def _input_series(
+    model: Model, inputs: Mapping[str, object], n_points: int, steps: int
+) -> np.ndarray:
+    """External input (steps, n_state, 1 or n_points); shape (0, n_state, 1) for none."""
+    if not inputs:
+        return np.zeros((0, model.n_state, 1))
+    if model.kind != "map":
+        raise ValueError(f"inputs apply to maps; {model.name} is a flow (add a parameter)")
+    per_point = any(np.ndim(v) == 2 for v in inputs.values())
+    U = np.zeros((steps, model.n_state, n_points if per_point else 1))
+    for name, value in inputs.items():
+        if name not in model.state_names:
+            raise ValueError(f"input on {name!r}: not a state variable of {model.name} "
+                             f"({', '.join(model.state_names)})")
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.ndim == 2:
+            arr = arr.T
+        elif arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim > 2 or arr.shape[0] not in (1, steps) and arr.ndim != 0:
+            raise ValueError(f"input on {name!r} must be a number, {steps} values or "
+                             f"({n_points}, {steps}) values; got shape {np.shape(value)}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"input on {name!r} contains NaN or inf")
+        U[:, model.state_names.index(name), :] = arr
+    return U
 
 
 def parameter_batch(
@@ -54,7 +125,8 @@ def trajectory(
     integrator: str | None = None,
     transient: float = 0.0,
     every: int = 1,
-    noise: Mapping[str, float] | None = None,
+    noise: Mapping[str, object] | None = None,
+    inputs: Mapping[str, object] | None = None,
     seed: int = 0,
 ) -> xr.Dataset:
     """Integrate ``model`` for ``duration`` time units (flows) or ``steps`` steps.
@@ -63,7 +135,13 @@ def trajectory(
     dimension); default the model's initial state. ``parameters``: numbers, or one value per
     point. ``noise``: additive noise amplitude per state variable (``dX = f dt + g dW``,
     amplitude ``g`` per square root of the time unit); needs the euler (Euler–Maruyama) or
-    heun (stochastic Heun) integrator. The first ``transient`` time units are not recorded.
+    heun (stochastic Heun) integrator. For a map, ``X' = f(X; P + h ξ_P) + g ξ_X + u_n``: a
+    ``noise`` entry on a state variable is its ``g``, one on a parameter its ``h`` (noise on the
+    parameter, redrawn every iteration), each a number or one value per point (so noise
+    amplitudes sweep like parameters); ``inputs`` maps state variables to an external input
+    ``u_n`` added at iteration n = 1..steps: a number, or a series of ``steps`` values (or
+    ``(n_points, steps)``), e.g. from :func:`pulse_train`. The first ``transient`` time units
+    are not recorded.
 
     Returns one variable per state variable with dims ``(time,)`` or ``(point, time)``;
     ``time`` counts from the start in the model's time unit (iterations for maps), the first
@@ -92,22 +170,19 @@ def trajectory(
     n_points = X0.shape[0]
     P = parameter_batch(model, overrides, n_points)
     n_out = (total - skip) // every
-    total = skip + n_out * every  # the last recorded step is the last step
+    requested, total = total, skip + n_out * every  # the last recorded step is the last step
     kept = np.full((n_out, model.n_state, n_points), np.nan)
     ok = np.ones(n_points, dtype=np.bool_)
     X = np.array(X0.T, order="C")  # a copy: the kernels write the final states here
     compiled = compile_model(model)
     bound = float(model.bound)
-    if noise:
-        amplitudes = np.zeros((model.n_state, n_points))
-        for name, value in noise.items():
-            if name not in model.state_names:
-                raise ValueError(f"noise on unknown state variable {name!r}")
-            amplitudes[model.state_names.index(name)] = float(value)
-        kernel = sde_kernel(compiled.rhs, model.integrator)
-        dt_row = model.parameter_names.index("dt")
+    if noise or inputs:
+        G, H = _noise_amplitudes(model, noise or {}, n_points)
+        U = _input_series(model, inputs or {}, n_points, requested)[:total]
+        kernel = sde_kernel(compiled.rhs, model.integrator if flow else "map")
+        dt_row = model.parameter_names.index("dt") if flow else -1
         key, stream = seed64(seed), np.uint64(0)
-        kernel(X, P, amplitudes, key, stream, 0, total, every, skip, dt_row, 0, kept, bound, ok)
+        kernel(X, P, G, H, U, key, stream, 0, total, every, skip, dt_row, 0, kept, bound, ok)
     else:
         compiled.advance(X, P, 0, n_points, skip, bound, ok)
         for slot in range(n_out):
@@ -138,9 +213,12 @@ def trajectory(
         "integrator": model.integrator if flow else "map",
         "transient": float(skip * step),
         "every": int(every),
-        "noise": dict(noise or {}),
-        "noise_convention": "additive: dX = f(X) dt + g dW; Philox4x64 normals keyed by "
-        "(seed, step, point)",
+        "noise": {k: np.asarray(v).tolist() for k, v in (noise or {}).items()},
+        "inputs": sorted(inputs or {}),
+        "noise_convention": (
+            "additive: dX = f(X) dt + g dW" if flow
+            else "X' = f(X; P + h xi_P) + g xi_X + u_n"
+        ) + "; Philox4x64 normals keyed by (seed, step, point)",
         "seed": int(seed),
         **provenance(),
     }

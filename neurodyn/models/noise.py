@@ -1,4 +1,5 @@
-"""Counter-based Gaussian noise and the Euler–Maruyama / stochastic Heun steps of flows.
+"""Counter-based Gaussian noise, the Euler–Maruyama / stochastic Heun steps of flows and the
+noisy, driven step of maps.
 
 Random numbers come from Philox4x64-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers:
 as easy as 1, 2, 3", SC'11), a counter-based generator: the 256 random bits of one call are a
@@ -19,6 +20,10 @@ amplitude, ``dW ~ N(0, dt)``):
 * ``heun`` (stochastic Heun, as in The Virtual Brain's HeunStochastic, strong order 1 for
   additive noise): ``Y = X + dt f(X) + g sqrt(dt) xi``, ``X' = X + dt/2 (f(X) + f(Y)) + g
   sqrt(dt) xi``, the same ``xi`` in both stages.
+
+Maps take noise per iteration: ``X' = f(X; P + h xi_P) + g xi_X + u_n``, additive state noise
+``g``, parameter (multiplicative) noise ``h`` redrawn at every iteration, and an external input
+``u_n`` (constant, pulse train or any series); see :func:`sde_kernel`.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ __all__ = [
     "standard_normal",
 ]
 
-NOISE_INTEGRATORS = ("euler", "heun")
+NOISE_INTEGRATORS = ("euler", "heun", "map")
+"""Steps with a stochastic version: the flows' Euler–Maruyama and stochastic Heun, and the
+noisy map step (see :func:`sde_kernel`)."""
 
 _M0 = np.uint64(0xD2E7470EE14C6C93)
 _M1 = np.uint64(0xCA5A826395121157)
@@ -155,14 +162,25 @@ def seed64(seed: int) -> np.uint64:
 
 @cache
 def sde_kernel(rhs, integrator: str):
-    """``kernel(X, P, G, seed, stream, first_step, steps, every, transient, dt_row, index0,
-    out, bound, ok)`` integrating ``dX = f dt + G dW`` for every column of ``X`` in parallel.
+    """``kernel(X, P, G, H, U, seed, stream, first_step, steps, every, transient, dt_row, index0,
+    out, bound, ok)`` advancing every column of ``X`` in parallel with noise and input.
 
     ``rhs`` is a generated :func:`~neurodyn.models.codegen` ``rhs``; ``G`` (n_state, batch) the
-    noise amplitudes; column ``i`` draws its noise as point ``index0 + i`` at steps
-    ``first_step + 1, first_step + 2, ...``. After the ``transient`` steps, every ``every``-th
-    state is written to ``out`` (n_out, n_state, batch). ``ok`` turns False when a state leaves
-    ``[-bound, bound]`` or is not finite; such a column stops being integrated.
+    additive noise amplitudes. For a flow (``integrator`` ``euler`` or ``heun``) the step
+    integrates ``dX = f dt + G dW``. For a map (``integrator`` ``"map"``) the step is
+
+        X' = f(X; P + H ξ_P) + G ξ_X + U_t,
+
+    with ``H`` (n_param, batch) the amplitudes of parameter (multiplicative) noise, redrawn every
+    iteration, and ``U`` (T, n_state, 1 or batch) an external input added at iteration t
+    (``T`` = 0: none; otherwise ``T`` = ``steps``). ``ξ_X`` are noise channels 0..n_state-1 and
+    ``ξ_P`` channels n_state.. of the same draws, so adding parameter noise leaves the state
+    noise unchanged. Flows take no ``H`` or ``U`` (pass zeros and an empty ``U``).
+
+    Column ``i`` draws its noise as point ``index0 + i`` at steps ``first_step + 1, ...``.
+    After the ``transient`` steps, every ``every``-th state is written to ``out``
+    (n_out, n_state, batch). ``ok`` turns False when a state leaves ``[-bound, bound]`` or is
+    not finite; such a column stops being advanced.
     """
     if integrator not in NOISE_INTEGRATORS:
         raise ValueError(
@@ -170,38 +188,60 @@ def sde_kernel(rhs, integrator: str):
             f"(available: {', '.join(NOISE_INTEGRATORS)})"
         )
     heun = integrator == "heun"
+    is_map = integrator == "map"
 
     @njit(parallel=True)
     def kernel(
-        X, P, G, seed, stream, first_step, steps, every, transient, dt_row, index0, out, bound, ok
+        X, P, G, H, U, seed, stream, first_step, steps, every, transient, dt_row, index0, out,
+        bound, ok,
     ):
         n, batch = X.shape
+        n_param = P.shape[0]
+        parameter_noise = False
+        for r in range(n_param):
+            for i in range(batch):
+                if H[r, i] != 0.0:
+                    parameter_noise = True
+        n_channels = n + n_param if parameter_noise else n
         for i in prange(batch):
             x = X[:, i : i + 1].copy()
             p = P[:, i : i + 1].copy()
             k1 = np.empty_like(x)
             k2 = np.empty_like(x)
             y = np.empty_like(x)
-            xi = np.empty(n)
-            dt = p[dt_row, 0]
+            xi = np.empty(n_channels)
+            dt = 1.0 if is_map else p[dt_row, 0]
             root = math.sqrt(dt)
+            column = np.int64(i) if U.shape[2] > 1 else np.int64(0)
             slot = 0
             for t in range(steps):
                 if not ok[i]:
                     break
                 fill_normals(seed, stream, uint64(first_step + t + 1), uint64(index0 + i), xi)
-                rhs(x, p, k1, 0, 1)
-                if heun:
+                if is_map:
+                    if parameter_noise:
+                        for r in range(n_param):
+                            p[r, 0] = P[r, i] + H[r, i] * xi[n + r]
+                    rhs(x, p, k1, 0, 1)
                     for r in range(n):
-                        y[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
-                    rhs(y, p, k2, 0, 1)
-                    for r in range(n):
-                        x[r, 0] = (
-                            x[r, 0] + 0.5 * dt * (k1[r, 0] + k2[r, 0]) + G[r, i] * root * xi[r]
-                        )
+                        x[r, 0] = k1[r, 0] + G[r, i] * xi[r]
+                    if U.shape[0] > 0:
+                        for r in range(n):
+                            x[r, 0] += U[t, r, column]
                 else:
-                    for r in range(n):
-                        x[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
+                    rhs(x, p, k1, 0, 1)
+                    if heun:
+                        for r in range(n):
+                            y[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
+                        rhs(y, p, k2, 0, 1)
+                        for r in range(n):
+                            x[r, 0] = (
+                                x[r, 0] + 0.5 * dt * (k1[r, 0] + k2[r, 0])
+                                + G[r, i] * root * xi[r]
+                            )
+                    else:
+                        for r in range(n):
+                            x[r, 0] = x[r, 0] + dt * k1[r, 0] + G[r, i] * root * xi[r]
                 for r in range(n):
                     if not abs(x[r, 0]) <= bound:
                         ok[i] = False

@@ -12,7 +12,7 @@ the study workflow, the report and the table at the end of this docstring all re
 modules: :mod:`.registry` (the records), :mod:`.context` (the grid, the states and the
 :class:`Context` a measure reads), :mod:`.add` (:func:`add_measures`), and one module per family
 of built-in measures (:mod:`.lyapunov`, :mod:`.period`, :mod:`.complexity`,
-:mod:`.synchrony`, :mod:`.coexistence`, :mod:`.spatiotemporal`).
+:mod:`.synchrony`, :mod:`.coexistence`, :mod:`.spatiotemporal`, :mod:`.spikes`, :mod:`.rqa`).
 
 Where the states come from:
 
@@ -68,7 +68,9 @@ The registered measures (variables float64 unless said otherwise):
 # The import order of the families is the registration order: the order in which measures are
 # computed, listed in the report and drawn in its figures.
 from .registry import KINDS, MEASURES, OUTPUTS, Measure, Option, Output, register_measure
-from . import lyapunov, period, complexity, synchrony, coexistence, spatiotemporal  # noqa: F401
+from . import (  # noqa: F401
+    lyapunov, period, complexity, synchrony, coexistence, spatiotemporal, spikes, rqa,
+)
 from .add import COMMON_OPTIONS, DEFAULT_STEPS, add_measures
 from .context import Context
 from .synchrony import SPIKE_THRESHOLD

@@ -26,6 +26,7 @@ __all__ = [
     "Output",
     "figure_outputs",
     "positive",
+    "positive_number",
     "register_measure",
 ]
 
@@ -41,6 +42,13 @@ def positive(name: str, value: Any) -> int:
     if not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def positive_number(name: str, value: Any) -> float:
+    """``value`` as a float, or ValueError naming ``name`` when it is not a number > 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
 
 
 @dataclasses.dataclass(frozen=True)
