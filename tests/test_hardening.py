@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -342,3 +343,20 @@ def test_study_refuses_bad_bound_and_oversized_jobs(monkeypatch):
         StudyError, match="simulation: one sweep job .2000000 runs keeping 500 states. needs about"
     ):
         check_study({**huge, "chunk_size": 2})
+
+
+@pytest.mark.slow
+def test_snakemake_refuses_an_alias_bomb_before_planning(tmp_path):
+    from neurodyn.workflow import snakemake_command
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(TINY.read_text() + "\nmeasure_options:\n" + _indent(_bomb(8)) + "\n")
+    done = subprocess.run(
+        [*snakemake_command(path, cores=1, dry_run=True), "--directory", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "expands to more than 100000 values" in done.stdout + done.stderr
