@@ -213,6 +213,8 @@ def _fault(store: Path, fault: str) -> None:
         (store / "a" / "c" / "1" / "0").unlink()
     elif fault == "corrupt":
         (store / "a" / "c" / "1" / "0").write_bytes(b"not zstd")
+    elif fault == "corrupt coordinate":
+        (store / "p" / "c" / "1").write_bytes(b"not zstd")
     elif fault == "metadata":
         (store / "zarr.json").write_text('{"zarr_format": 3, "node_type": ')
 
@@ -222,6 +224,7 @@ def _fault(store: Path, fault: str) -> None:
     [
         ("missing", "chunk c/1/0 (block (1, 0)) of variable 'a' is missing"),
         ("corrupt", "chunk c/1/0 of variable 'a' cannot be read"),
+        ("corrupt coordinate", "chunk c/1 of variable 'p' cannot be read"),
         ("metadata", "s.zarr/zarr.json is unreadable"),
     ],
 )
@@ -236,7 +239,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     with pytest.raises(StoreError, match=re.escape(message)):
         merge_stores([store], tmp_path / "merged.zarr")
     assert not (tmp_path / "merged.zarr").exists()
-    if fault != "corrupt":  # opening reads no chunk: a corrupt one is found when read
+    if fault != "corrupt":  # opening reads coordinates only: a data chunk is checked when read
         with pytest.raises(StoreError, match=re.escape(message)):
             open_dataset(store)
     result = CliRunner().invoke(main, ["info", "--verify", str(store)])

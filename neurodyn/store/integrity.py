@@ -10,7 +10,9 @@ that in a neurodyn store every chunk of the grid has its file, and:
   store, the variable and the chunk for the first chunk file that is missing;
 * :func:`verify_store` (``neurodyn info --verify``) also reads every chunk and names the
   variable, chunk and file of one that cannot be decoded (a corrupt or truncated file);
-* :func:`metadata_error` turns an unreadable metadata file into an error naming that file.
+* :func:`open_error` turns a failure to open a store into an error naming the metadata file
+  that is not valid JSON, or the variable and chunk that cannot be read (a coordinate is read
+  when the store is opened).
 
 Stores written by older neurodyn versions may lack chunks that held only NaN; they are reported
 as missing too (rewrite such a store with ``write_dataset(open_dataset(path).load(), path)``).
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StoreError", "check_chunks", "metadata_error", "verify_store"]
+__all__ = ["StoreError", "check_chunks", "open_error", "verify_store"]
 
 _METADATA = ("zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata")
 
@@ -41,7 +43,7 @@ def _arrays(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         arrays = sorted(zarr.open_group(path, mode="r").arrays(), key=lambda item: item[0])
     except Exception as err:  # noqa: BLE001 - whatever the reader raises names the store
-        raise metadata_error(path, err) from None
+        raise _garbled(path) or _unreadable(path, err) from None
     yield from arrays
 
 
@@ -90,10 +92,27 @@ def verify_store(path: str | os.PathLike[str]) -> int:
     return count
 
 
-def metadata_error(path: str | os.PathLike[str], error: Exception) -> StoreError:
+def open_error(path: str | os.PathLike[str], error: Exception) -> StoreError:
     """The error to raise when the store at ``path`` cannot be opened: naming the metadata file
-    that is not valid JSON where there is one, else the store and the reader's message."""
+    that is not valid JSON, else the variable and chunk that cannot be read, else the store and
+    the reader's message."""
     path = Path(path)
+    garbled = _garbled(path)
+    if garbled:
+        return garbled
+    try:
+        verify_store(path)
+    except StoreError as located:
+        return located
+    return _unreadable(path, error)
+
+
+def _unreadable(path: Path, error: Exception) -> StoreError:
+    return StoreError(f"store {path} cannot be opened: {type(error).__name__}: {error}")
+
+
+def _garbled(path: Path) -> StoreError | None:
+    """An error naming the first metadata file of the store that is not valid JSON, if any."""
     for root, _dirs, names in sorted(os.walk(path)):
         for name in sorted(names):
             if name in _METADATA:
@@ -102,4 +121,4 @@ def metadata_error(path: str | os.PathLike[str], error: Exception) -> StoreError
                     json.loads(file.read_bytes())
                 except (ValueError, OSError) as err:
                     return StoreError(f"store {path}: metadata file {file} is unreadable: {err}")
-    return StoreError(f"store {path} cannot be opened: {type(error).__name__}: {error}")
+    return None

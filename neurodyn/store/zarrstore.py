@@ -31,7 +31,7 @@ import xarray as xr
 from neurodyn.provenance import provenance
 from neurodyn.store import _atomic
 from neurodyn.store.attrs import json_attrs
-from neurodyn.store.integrity import StoreError, check_chunks, metadata_error
+from neurodyn.store.integrity import StoreError, check_chunks, open_error
 
 __all__ = [
     "CREATED_KEY",
@@ -264,7 +264,7 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever the reader raises names the store
-            raise metadata_error(path, exc) from None
+            raise open_error(path, exc) from None
     return ds
 
 
