@@ -29,6 +29,7 @@ from neurodyn.models import (
 )
 from neurodyn.models.expressions import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH
 from neurodyn.store import StoreError, merge_stores, open_dataset, verify_store, write_dataset
+from neurodyn.store.integrity import COMPLETE_MARKER
 from neurodyn.workflow import StudyError, check_study, load_study
 from neurodyn.workflow.config import MAX_CONFIG_VALUES
 
@@ -232,6 +233,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     store = _store(tmp_path)
     # intact: 2 chunks of a, 2 of b, 2 of p, 1 of q, all read, NaN block included
     assert verify_store(store) == 7
+    assert (store / COMPLETE_MARKER).is_file()  # so a missing chunk file is an error
     np.testing.assert_array_equal(open_dataset(store)["a"].values[2:], np.full((2, 3), np.nan))
     _fault(store, fault)
     with pytest.raises(StoreError, match=re.escape(message)):

@@ -31,7 +31,7 @@ import xarray as xr
 from neurodyn.provenance import provenance
 from neurodyn.store import _atomic
 from neurodyn.store.attrs import json_attrs
-from neurodyn.store.integrity import StoreError, check_chunks, open_error
+from neurodyn.store.integrity import StoreError, check_chunks, mark_complete, open_error
 
 __all__ = [
     "CREATED_KEY",
@@ -185,6 +185,7 @@ def write_dataset(
             prepared.to_zarr(
                 tmp, mode="w-", zarr_format=3, consolidated=True, write_empty_chunks=True
             )
+        mark_complete(tmp)
         if durable:
             _atomic.fsync_tree(tmp)
         _atomic.replace_dir(tmp, path, overwrite=overwrite)
