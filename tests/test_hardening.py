@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from neurodyn.models import (
 )
 from neurodyn.models.expressions import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH
 from neurodyn.store import StoreError, merge_stores, open_dataset, verify_store, write_dataset
+from neurodyn.store.integrity import COMPLETE_MARKER
 from neurodyn.workflow import StudyError, check_study, load_study
 from neurodyn.workflow.config import MAX_CONFIG_VALUES
 
@@ -212,6 +214,8 @@ def _fault(store: Path, fault: str) -> None:
         (store / "a" / "c" / "1" / "0").unlink()
     elif fault == "corrupt":
         (store / "a" / "c" / "1" / "0").write_bytes(b"not zstd")
+    elif fault == "corrupt coordinate":
+        (store / "p" / "c" / "1").write_bytes(b"not zstd")
     elif fault == "metadata":
         (store / "zarr.json").write_text('{"zarr_format": 3, "node_type": ')
 
@@ -221,6 +225,7 @@ def _fault(store: Path, fault: str) -> None:
     [
         ("missing", "chunk c/1/0 (block (1, 0)) of variable 'a' is missing"),
         ("corrupt", "chunk c/1/0 of variable 'a' cannot be read"),
+        ("corrupt coordinate", "chunk c/1 of variable 'p' cannot be read"),
         ("metadata", "s.zarr/zarr.json is unreadable"),
     ],
 )
@@ -228,6 +233,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     store = _store(tmp_path)
     # intact: 2 chunks of a, 2 of b, 2 of p, 1 of q, all read, NaN block included
     assert verify_store(store) == 7
+    assert (store / COMPLETE_MARKER).is_file()  # so a missing chunk file is an error
     np.testing.assert_array_equal(open_dataset(store)["a"].values[2:], np.full((2, 3), np.nan))
     _fault(store, fault)
     with pytest.raises(StoreError, match=re.escape(message)):
@@ -235,7 +241,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     with pytest.raises(StoreError, match=re.escape(message)):
         merge_stores([store], tmp_path / "merged.zarr")
     assert not (tmp_path / "merged.zarr").exists()
-    if fault != "corrupt":  # opening reads no chunk: a corrupt one is found when read
+    if fault != "corrupt":  # opening reads coordinates only: a data chunk is checked when read
         with pytest.raises(StoreError, match=re.escape(message)):
             open_dataset(store)
     result = CliRunner().invoke(main, ["info", "--verify", str(store)])
@@ -258,7 +264,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
         (["--set", "a=1e999"], "parameter 'a' of chialvo: inf is outside"),
         (
             ["--sweep", "k=0:0.1:1000000000000"],
-            "'k=0:0.1:1000000000000' needs about 7.45e+03 GiB, more than this machine's 16 GiB",
+            "1000000000000 values is more than the 10000000 an axis may have",
         ),
         (
             ["--sweep", "k=0:0.1:1000000", "--sweep", "a=0:1:1000000"],
@@ -342,3 +348,20 @@ def test_study_refuses_bad_bound_and_oversized_jobs(monkeypatch):
         StudyError, match="simulation: one sweep job .2000000 runs keeping 500 states. needs about"
     ):
         check_study({**huge, "chunk_size": 2})
+
+
+@pytest.mark.slow
+def test_snakemake_refuses_an_alias_bomb_before_planning(tmp_path):
+    from neurodyn.workflow import snakemake_command
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(TINY.read_text() + "\nmeasure_options:\n" + _indent(_bomb(8)) + "\n")
+    done = subprocess.run(
+        [*snakemake_command(path, cores=1, dry_run=True), "--directory", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "expands to more than 100000 values" in done.stdout + done.stderr

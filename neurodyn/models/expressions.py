@@ -28,6 +28,7 @@ import math
 from collections.abc import Iterable
 
 import sympy
+from sympy.logic.boolalg import Boolean
 
 __all__ = [
     "FUNCTIONS",
@@ -167,7 +168,8 @@ def _checked(value, node: ast.AST, text: str):
         finite = max(abs(value.p), value.q) < 2**1024  # printed as p.0 / q.0
     if not finite:
         raise ExpressionError(
-            f"{_piece(node, text)} is {value}, not a finite real number, in equation {_short(text)}"
+            f"{_piece(node, text)} is {str(value)[:80]}, not a finite real number, "
+            f"in equation {_short(text)}"
         )
     return value
 
@@ -178,7 +180,7 @@ def _power(base, exponent, node: ast.AST, text: str):
     if exponent.is_number:
         if abs(float(exponent)) > MAX_EXPONENT:
             raise ExpressionError(
-                f"exponent {exponent} in {_piece(node, text)} exceeds the limit "
+                f"exponent {str(exponent)} in {_piece(node, text)} exceeds the limit "
                 f"of {MAX_EXPONENT} in magnitude in equation {_short(text)}"
             )
         if base.is_number:
@@ -214,13 +216,21 @@ def _chain(node: ast.BinOp, symbols: dict[str, sympy.Symbol], text: str):
     return sympy.Add(*terms) if chain is ast.Add else sympy.Mul(*terms)
 
 
-def _convert(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):
-    return _checked(_convert_node(node, symbols, text), node, text)
+def _convert(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str, condition=False):
+    """``node`` as a sympy number expression, or as a condition (comparisons combined by
+    ``& |``) where ``condition``; the other kind is refused."""
+    value = _checked(_convert_node(node, symbols, text), node, text)
+    if condition != (isinstance(value, Boolean) and not isinstance(value, sympy.Expr)):
+        got, wanted = ("a condition", "number") if not condition else ("a number", "condition")
+        raise ExpressionError(
+            f"{_piece(node, text)} is {got} where a {wanted} is needed in equation {_short(text)}"
+        )
+    return value
 
 
 def _convert_node(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):  # noqa: C901
-    def recurse(child: ast.AST):
-        return _convert(child, symbols, text)
+    def recurse(child: ast.AST, condition: bool = False):
+        return _convert(child, symbols, text, condition)
 
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         if isinstance(node.value, bool):
@@ -238,9 +248,9 @@ def _convert_node(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):  
             )
         return symbols[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _LOGICAL:
-        return _LOGICAL[type(node.op)](recurse(node.left), recurse(node.right))
+        return _LOGICAL[type(node.op)](recurse(node.left, True), recurse(node.right, True))
     if isinstance(node, ast.BoolOp) and type(node.op) in _LOGICAL:
-        return _LOGICAL[type(node.op)](*[recurse(v) for v in node.values])
+        return _LOGICAL[type(node.op)](*[recurse(v, True) for v in node.values])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = recurse(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
@@ -248,7 +258,7 @@ def _convert_node(node: ast.AST, symbols: dict[str, sympy.Symbol], text: str):  
         return _COMPARE[type(node.ops[0])](recurse(node.left), recurse(node.comparators[0]))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
-        args = [recurse(a) for a in node.args]
+        args = [recurse(a, name == "where" and k == 0) for k, a in enumerate(node.args)]
         if name == "where":
             if len(args) != 3:
                 raise ExpressionError(f"where() takes (condition, a, b) in equation {_short(text)}")

@@ -11,6 +11,7 @@ import numpy as np
 from ..models import Model, ModelError
 
 __all__ = [
+    "MAX_AXIS_VALUES",
     "SweepSpecError",
     "check_memory",
     "grid_batch",
@@ -22,6 +23,10 @@ __all__ = [
 
 class SweepSpecError(ValueError):
     """A malformed ``name=value`` or ``name=start:stop:num`` specification."""
+
+
+#: most values one sweep axis may have (the grid as a whole is bounded by :func:`check_memory`)
+MAX_AXIS_VALUES = 10_000_000
 
 
 def memory_bytes() -> int:
@@ -68,7 +73,10 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
         start, stop, num = float(range_match[1]), float(range_match[2]), int(range_match[3])
         if num < 1:
             raise SweepSpecError(f"sweep {text!r}: the number of values must be at least 1")
-        check_memory(8 * num, f"sweep {text!r}")
+        if num > MAX_AXIS_VALUES:
+            raise SweepSpecError(
+                f"sweep {text!r}: {num} values is more than the {MAX_AXIS_VALUES} an axis may have"
+            )
         return name, np.linspace(start, stop, num)
     items = body.replace(" ", "").split(",")
     if all(re.fullmatch(_NUMBER, item) for item in items):

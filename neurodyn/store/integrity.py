@@ -2,18 +2,22 @@
 
 Zarr reads a chunk file that does not exist as the array's fill value (NaN for floats), which
 would turn a deleted or lost chunk into NaN without a word. :func:`~neurodyn.store.write_dataset`
-therefore writes every chunk, even one holding only the fill value (``write_empty_chunks``), so
-that in a neurodyn store every chunk of the grid has its file, and:
+therefore writes every chunk, even one holding only the fill value (``write_empty_chunks``), and
+records so in the file :data:`COMPLETE_MARKER` at the store's root (zarr ignores it), so that in
+such a store every chunk of the grid has its file, and:
 
 * :func:`check_chunks` (run by :func:`~neurodyn.store.open_dataset`, hence by the merge and
   ``neurodyn info``) lists the store's files once and raises :class:`StoreError` naming the
   store, the variable and the chunk for the first chunk file that is missing;
 * :func:`verify_store` (``neurodyn info --verify``) also reads every chunk and names the
   variable, chunk and file of one that cannot be decoded (a corrupt or truncated file);
-* :func:`metadata_error` turns an unreadable metadata file into an error naming that file.
+* :func:`open_error` turns a failure to open a store into an error naming the metadata file
+  that is not valid JSON, or the variable and chunk that cannot be read (a coordinate is read
+  when the store is opened).
 
-Stores written by older neurodyn versions may lack chunks that held only NaN; they are reported
-as missing too (rewrite such a store with ``write_dataset(open_dataset(path).load(), path)``).
+Stores without the marker (written by older neurodyn versions, which skipped chunks holding
+only NaN, or by other programs) are not checked for missing chunks; rewriting one with
+``write_dataset(open_dataset(path).load(), path)`` adds the marker.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StoreError", "check_chunks", "metadata_error", "verify_store"]
+__all__ = [
+    "COMPLETE_MARKER",
+    "StoreError",
+    "check_chunks",
+    "mark_complete",
+    "open_error",
+    "verify_store",
+]
+
+#: file at a store's root saying that every chunk was written (so a missing one is an error)
+COMPLETE_MARKER = "neurodyn-chunks.json"
 
 _METADATA = ("zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata")
 
@@ -41,7 +55,7 @@ def _arrays(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         arrays = sorted(zarr.open_group(path, mode="r").arrays(), key=lambda item: item[0])
     except Exception as err:  # noqa: BLE001 - whatever the reader raises names the store
-        raise metadata_error(path, err) from None
+        raise _garbled(path) or _unreadable(path, err) from None
     yield from arrays
 
 
@@ -50,10 +64,19 @@ def _chunk_keys(array: Any) -> Iterator[tuple[tuple[int, ...], str]]:
         yield coords, array.metadata.encode_chunk_key(coords)
 
 
+def mark_complete(path: str | os.PathLike[str]) -> None:
+    """Record in the store at ``path`` that every chunk of every array was written."""
+    marker = {"all_chunks_written": True, "see": "neurodyn.store.integrity"}
+    (Path(path) / COMPLETE_MARKER).write_text(json.dumps(marker) + "\n")
+
+
 def check_chunks(path: str | os.PathLike[str]) -> None:
     """Raise :class:`StoreError` naming the store, variable and chunk of the first chunk file
-    that is missing (only file names are listed; no chunk is read)."""
+    that is missing (only file names are listed; no chunk is read). Stores without
+    :data:`COMPLETE_MARKER` are not checked (a chunk holding only the fill value may be absent)."""
     path = Path(path)
+    if not (path / COMPLETE_MARKER).is_file():
+        return
     present = {
         os.path.relpath(os.path.join(root, name), path)
         for root, _dirs, names in os.walk(path)
@@ -76,9 +99,12 @@ def verify_store(path: str | os.PathLike[str]) -> int:
     """
     path = Path(path)
     check_chunks(path)
+    complete = (path / COMPLETE_MARKER).is_file()
     count = 0
     for name, array in _arrays(path):
         for coords, key in _chunk_keys(array):
+            if not complete and not (path / name / key).is_file():
+                continue  # a chunk holding only the fill value, not written
             try:
                 array.get_block_selection(coords)
             except Exception as err:  # noqa: BLE001 - any decoding failure names the file
@@ -90,10 +116,27 @@ def verify_store(path: str | os.PathLike[str]) -> int:
     return count
 
 
-def metadata_error(path: str | os.PathLike[str], error: Exception) -> StoreError:
+def open_error(path: str | os.PathLike[str], error: Exception) -> StoreError:
     """The error to raise when the store at ``path`` cannot be opened: naming the metadata file
-    that is not valid JSON where there is one, else the store and the reader's message."""
+    that is not valid JSON, else the variable and chunk that cannot be read, else the store and
+    the reader's message."""
     path = Path(path)
+    garbled = _garbled(path)
+    if garbled:
+        return garbled
+    try:
+        verify_store(path)
+    except StoreError as located:
+        return located
+    return _unreadable(path, error)
+
+
+def _unreadable(path: Path, error: Exception) -> StoreError:
+    return StoreError(f"store {path} cannot be opened: {type(error).__name__}: {error}")
+
+
+def _garbled(path: Path) -> StoreError | None:
+    """An error naming the first metadata file of the store that is not valid JSON, if any."""
     for root, _dirs, names in sorted(os.walk(path)):
         for name in sorted(names):
             if name in _METADATA:
@@ -102,4 +145,4 @@ def metadata_error(path: str | os.PathLike[str], error: Exception) -> StoreError
                     json.loads(file.read_bytes())
                 except (ValueError, OSError) as err:
                     return StoreError(f"store {path}: metadata file {file} is unreadable: {err}")
-    return StoreError(f"store {path} cannot be opened: {type(error).__name__}: {error}")
+    return None

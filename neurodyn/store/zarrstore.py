@@ -31,7 +31,7 @@ import xarray as xr
 from neurodyn.provenance import provenance
 from neurodyn.store import _atomic
 from neurodyn.store.attrs import attr_value, json_attrs
-from neurodyn.store.integrity import StoreError, check_chunks, metadata_error
+from neurodyn.store.integrity import StoreError, check_chunks, mark_complete, open_error
 
 __all__ = [
     "CREATED_KEY",
@@ -199,6 +199,7 @@ def store_writer(
     _check_target(path, overwrite)  # a restored store may have appeared
     with _atomic.locked_temp_dir(path) as tmp:
         yield Path(tmp)
+        mark_complete(tmp)  # every chunk of the store was written (see .integrity)
         if durable:
             _atomic.fsync_tree(tmp)
         _atomic.replace_dir(tmp, path, overwrite=overwrite)
@@ -292,7 +293,7 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever the reader raises names the store
-            raise metadata_error(path, exc) from None
+            raise open_error(path, exc) from None
     return ds
 
 
