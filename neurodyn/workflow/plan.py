@@ -138,6 +138,8 @@ class StudyEstimate:
         ]
         for name in ("sweep", "merge", "orbit", "report"):
             job = getattr(self, name)
+            if name == "orbit" and not job.seconds:
+                continue  # no bifurcation section: no orbit diagram job
             rows.append(
                 f"  {name:<6} mem_mb={job.mem_mb} disk_mb={job.disk_mb} runtime={job.runtime} min"
             )
