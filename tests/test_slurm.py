@@ -19,6 +19,8 @@ import pytest
 import xarray as xr
 import yaml
 
+from neurodyn.workflow import load_study, n_chunks
+
 pytestmark = pytest.mark.slurm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -183,6 +185,10 @@ def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster,
             "2",
             "--latency-wait",
             "5",
+            # the tiny study's sweep jobs are short (job group "sweep"): one sbatch job each,
+            # so that several run at the same time
+            "--group-components",
+            "sweep=1",
         ],
     )
     try:
@@ -194,9 +200,10 @@ def test_workflow_through_the_slurm_executor_equals_the_local_run(slurm_cluster,
     elapsed = _finish(slurm_run, timeout=480, log_dir=slurm_logs)
     print(f"workflow through SLURM: {elapsed:.0f} s")
 
-    # Every job ran as a SLURM job: one sbatch log per job of the cluster rules.
+    # Every job ran as a SLURM job: one sbatch log per job of the cluster rules, one per chunk.
     job_logs = list(slurm_logs.rglob("*.log"))
-    assert any("rule_sweep_chunk" in str(p) for p in job_logs), job_logs
+    sweep_logs = [p for p in job_logs if "group_sweep" in str(p) or "rule_sweep_chunk" in str(p)]
+    assert len(sweep_logs) == n_chunks(load_study(TINY_CONFIG)) == 3, job_logs
 
     for root in (local, cluster):
         assert (root / study / "sweep.zarr").is_dir()

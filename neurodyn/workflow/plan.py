@@ -8,7 +8,9 @@ leading ones into single values. Every point is computed on its own, so any spli
 numbers. ``chunk_size: auto`` picks the size from the number of job *slots* (``--cores`` on one
 machine, ``--jobs`` on a cluster): at least one job per slot, up to two per slot while each job
 keeps at least :data:`MIN_JOB_SECONDS` of estimated work (load balance), and never a job whose
-estimated memory exceeds :data:`JOB_MEM_MB`.
+estimated memory exceeds :data:`JOB_MEM_MB`. Sweep jobs shorter than :data:`GROUP_SECONDS` form
+the Snakemake job group ``sweep``, which the slurm profile bundles (``group-components``) so
+that a big sweep of short jobs does not flood the scheduler; longer ones go as a job array.
 
 Estimate. :func:`estimate_study` computes each rule's ``mem_mb``, ``disk_mb`` and ``runtime``
 (minutes) from the grid, ``steps``, ``keep``, the measures, ``dtype`` and the model's size. The
@@ -33,6 +35,7 @@ import numpy as np
 from .config import StudyError, resolve_model, study_axes
 
 __all__ = [
+    "GROUP_SECONDS",
     "JOB_MEM_MB",
     "MIN_JOB_SECONDS",
     "Chunk",
@@ -50,6 +53,8 @@ __all__ = [
 JOB_MEM_MB = 2000
 #: Least estimated work per job (s) before ``chunk_size: auto`` plans two jobs per slot.
 MIN_JOB_SECONDS = 10.0
+#: Sweep jobs estimated shorter than this (s, per job) run in Snakemake job groups on a cluster.
+GROUP_SECONDS = 120.0
 #: Requested runtime = estimate x this + :data:`RUNTIME_MARGIN_MIN` (cluster nodes may be slower).
 RUNTIME_FACTOR = 3.0
 RUNTIME_MARGIN_MIN = 10
@@ -113,6 +118,12 @@ class StudyEstimate:
     disk_mb: int  # parts + merged store + orbit diagram
 
     @property
+    def group(self) -> str | None:
+        """Snakemake job group of the sweep jobs: ``"sweep"`` when they are short (a cluster
+        profile then bundles them, ``group-components``), else none (one job each)."""
+        return "sweep" if self.sweep.seconds / self.threads < GROUP_SECONDS else None
+
+    @property
     def core_seconds(self) -> float:
         """Estimated compute of the whole study on one core (s)."""
         return self.n_chunks * self.sweep.seconds + self.merge.seconds + self.orbit.seconds
@@ -127,6 +138,8 @@ class StudyEstimate:
         ]
         for name in ("sweep", "merge", "orbit", "report"):
             job = getattr(self, name)
+            if name == "orbit" and not job.seconds:
+                continue  # no bifurcation section: no orbit diagram job
             rows.append(
                 f"  {name:<6} mem_mb={job.mem_mb} disk_mb={job.disk_mb} runtime={job.runtime} min"
             )

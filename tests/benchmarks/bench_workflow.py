@@ -7,8 +7,12 @@ diagram and the report; the workflow run is ``snakemake --cores N`` in a fresh f
 as jobs, merge, orbit diagram, report). numba's disk cache is warmed first so neither pays for
 compilation. Prints both wall times and the ratio workflow / direct (target: at most 1.3).
 
+With ``--efficiency``, also the parallel efficiency of the workflow: ``snakemake --cores 1``
+against ``--cores N`` on the same config in fresh folders (``chunk_size: auto`` plans the jobs
+for each), printing the speed-up (target: at least 1.8 for 2 cores, 12 for 16).
+
 Run: python tests/benchmarks/bench_workflow.py [--config workflows/config/default.yaml]
-[--cores 2]
+[--cores 2] [--efficiency]
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=REPO / "workflows/config/default.yaml")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--efficiency", action="store_true",
+                        help="also run the workflow on 1 core and print the speed-up")
     args = parser.parse_args()
     config = load_study(args.config)
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,12 +70,21 @@ def main() -> None:
         folder = tmp / "workflow"
         folder.mkdir()
         t_workflow = workflow(args.config.resolve(), folder, args.cores)
+        if args.efficiency:
+            single = tmp / "workflow1"
+            single.mkdir()
+            t_single = workflow(args.config.resolve(), single, 1)
     grid = "x".join(str(v.split(":")[-1]) for v in config["sweep"].values())
     print(f"study {config['study']} ({grid} grid, {len(config['measures'])} measures), "
           f"{args.cores} cores")
     print(f"direct (one process)     {t_direct:8.1f} s")
     print(f"workflow (snakemake)     {t_workflow:8.1f} s")
     print(f"workflow / direct        {t_workflow / t_direct:8.2f}x   (target <= 1.3)")
+    if args.efficiency:
+        speedup = t_single / t_workflow
+        print(f"workflow on 1 core       {t_single:8.1f} s")
+        print(f"speed-up {args.cores} cores / 1     {speedup:8.2f}x   (efficiency "
+              f"{speedup / args.cores:.0%})")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ rule sweep_chunk:
     params:
         study=section(config, *OTHER_SECTIONS, "bifurcation", "report", "description", "limits"),
     threads: config["threads"]
+    group: ESTIMATE.group
     resources:
         **ESTIMATE.sweep.resources(),
         gpu=1 if config["simulation"]["device"] == "cuda" else 0,
