@@ -1,6 +1,7 @@
 """Browser tier: in headless Chromium (Debian's chromium and chromium-driver, driven by
-Selenium), the HTML report shows its figures, and JupyterLab opens a notebook and runs it in the
-server's kernel. Everything started here (the browser, the JupyterLab server) is stopped here.
+Selenium), the HTML report shows its figures, and JupyterLab opens a jupytext percent script
+(as notebooks/*.py are) as a notebook and runs it in the server's kernel. Everything started
+here (the browser, the JupyterLab server and its kernels) is stopped here.
 Skipped where Chromium is not installed (``.ci/run`` installs it on Debian)."""
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ pytestmark = [
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
 nbformat = pytest.importorskip("nbformat")
+jupytext = pytest.importorskip("jupytext")
 pytest.importorskip("jupyterlab")
 
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -88,6 +90,7 @@ def _free_port() -> int:
 def lab(tmp_path):
     """A JupyterLab server over ``tmp_path`` (the app exposed to the page's scripts); its URL."""
     port = _free_port()
+    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115  (closed below)
     runtime = tmp_path / ".jupyter-runtime"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(runtime)}
     server = subprocess.Popen(
@@ -97,7 +100,7 @@ def lab(tmp_path):
             f"--ServerApp.root_dir={tmp_path}", "--LabApp.expose_app_in_browser=True",
             "--ServerApp.allow_root=True",  # CI runs as root
         ],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -113,6 +116,7 @@ def lab(tmp_path):
         yield url
     finally:
         _stop(server)
+        log.close()
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -133,7 +137,7 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_jupyterlab_runs_a_notebook_in_its_kernel(browser, lab, tmp_path):
+def test_jupyterlab_opens_a_percent_script_as_a_notebook_and_runs_it(browser, lab, tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {
         "name": "python3", "display_name": "Python 3", "language": "python"
@@ -148,15 +152,33 @@ def test_jupyterlab_runs_a_notebook_in_its_kernel(browser, lab, tmp_path):
             "print('orbit', *np.round(np.sort(run.kept.ravel()), 6))"
         )
     ]
-    nbformat.write(notebook, tmp_path / "check.ipynb")
-    browser.get(f"{lab}/lab/tree/check.ipynb?token={TOKEN}")
-    ready = (
-        "const app = window.jupyterapp; const w = app && app.shell.currentWidget;"
-        "return !!(w && w.sessionContext && w.sessionContext.session"
-        " && w.sessionContext.session.kernel && w.content && w.content.widgets.length);"
+    (tmp_path / "check.py").write_text(jupytext.writes(notebook, "py:percent"))
+    browser.get(f"{lab}/lab?token={TOKEN}")
+    started = "return !!(window.jupyterapp && window.jupyterapp.docRegistry.getWidgetFactory("
+    started += "'Jupytext Notebook'));"
+    WebDriverWait(browser, 120, poll_frequency=0.5).until(lambda d: d.execute_script(started))
+    # Once the layout is restored (else the restorer may activate another tab), open the script
+    # with jupytext's notebook factory, wait for its kernel, and run all its cells.
+    browser.set_script_timeout(180)
+    opened = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const app = window.jupyterapp;
+        app.restored
+          .then(() => app.commands.execute(
+            'docmanager:open', {path: 'check.py', factory: 'Jupytext Notebook'}))
+          .then(async (widget) => {
+            await widget.context.ready;
+            await widget.sessionContext.ready;
+            app.shell.activateById(widget.id);
+            await app.commands.execute('notebook:run-all-cells');
+            const kernel = !!widget.sessionContext.session.kernel;
+            done(`${widget.content.widgets.length} cell, kernel ${kernel}`);
+          })
+          .catch((error) => done('error: ' + error));
+        """
     )
-    WebDriverWait(browser, 120, poll_frequency=0.5).until(lambda d: d.execute_script(ready))
-    browser.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    assert opened == "1 cell, kernel true", opened
 
     def output(driver) -> str:
         texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")]
