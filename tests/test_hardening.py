@@ -347,7 +347,7 @@ def test_study_refuses_bad_bound_and_oversized_jobs(monkeypatch):
     with pytest.raises(
         StudyError, match="simulation: one sweep job .2000000 runs keeping 500 states. needs about"
     ):
-        check_study({**huge, "chunk_size": 2})
+        check_study({**huge, "chunk_size": 2_000_000})  # grid points per job
 
 
 @pytest.mark.slow
