@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.measures import MEASURES
 from .config import StudyError, resolve_model, study_axes
 
 __all__ = [
@@ -66,15 +67,6 @@ BASE_MB = 450
 _STEP_SECONDS = 2e-9  # per state variable and iteration of the sweep kernel
 _POINT_SECONDS = 6e-5  # per point: setup, statistics, Dataset assembly and store
 _LYAPUNOV_SECONDS = 6e-8  # per exponent, state variable and iteration of the QR method
-#: Seconds per point of each measure: (constant, per kept state).
-_MEASURE_SECONDS = {
-    "period": (7e-5, 0.0),
-    "chaos01": (5.5e-3, 5e-6),
-    "sample_entropy": (3.3e-4, 8e-8),
-    "permutation_entropy": (5e-5, 7e-8),
-    "cross_correlation": (8e-5, 2.4e-8),
-    "kuramoto": (1e-4, 1.6e-7),
-}
 _DEFAULT_MEASURE_STEPS = 2000  # neurodyn.analysis.measures.DEFAULT_STEPS
 _WRITE_BYTES_PER_SECOND = 2e8  # store writes and reads
 
@@ -178,9 +170,9 @@ def _point_costs(config: Mapping[str, Any]) -> tuple[float, float, float]:
         stored += 16 * n_exp
     series_keep = keep or int(options.get("steps") or _DEFAULT_MEASURE_STEPS)
     for name in measures - {"lyapunov"}:
-        constant, per_state = _MEASURE_SECONDS[name]
+        constant, per_state = MEASURES[name].cost  # the measure record's (seconds, per sample)
         seconds += constant + per_state * series_keep
-        stored += 16
+        stored += 16 * len(MEASURES[name].outputs)
     # kernel buffers at the kernel's precision, the Dataset's float64 copies, the store encoder
     work = (itemsize + 2 * 8) * keep * n_state + 4 * 8 * (n_state + n_param) + 2 * stored
     if measures - {"lyapunov", "period"}:

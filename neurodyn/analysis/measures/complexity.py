@@ -34,6 +34,7 @@ def _permutation_entropy(ctx: Context, states: np.ndarray) -> tuple[float]:
 register_measure(
     Measure(
         name="chaos01",
+        cost=(5.5e-3, 5e-6),
         kind="series",
         function=_chaos01,
         summary="Gottwald-Melbourne 0-1 test for chaos K of the scalar series",
@@ -67,6 +68,7 @@ register_measure(
 register_measure(
     Measure(
         name="sample_entropy",
+        cost=(3.3e-4, 8e-8),
         kind="series",
         function=_sample_entropy,
         summary="sample entropy SampEn(m, r) of the scalar series, in nats",
@@ -103,6 +105,7 @@ register_measure(
 register_measure(
     Measure(
         name="permutation_entropy",
+        cost=(5e-5, 7e-8),
         kind="series",
         function=_permutation_entropy,
         summary="permutation entropy of the scalar series, normalised to [0, 1]",

@@ -32,6 +32,7 @@ def _period(ctx: Context) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 register_measure(
     Measure(
         name="period",
+        cost=(7e-5, 0.0),
         kind="grid",
         function=_period,
         summary="period of the attractor (int64; 0 none up to max_period, -1 diverged), from "

@@ -105,7 +105,9 @@ class Measure:
     ``network`` measure gets one point's states (samples, n_state) and returns one float per
     output; it is not called for diverged points (NaN there). ``min_samples``: the shortest
     series it accepts. ``reads_states``: whether it reads the sweep's kept states (the
-    workflow then asks for at least two)."""
+    workflow then asks for at least two). ``cost``: (seconds, seconds per sample of its series)
+    per grid point, measured on a 2-core machine, which the workflow's pre-flight estimate of
+    job runtimes reads (:mod:`neurodyn.workflow.plan`)."""
 
     name: str
     kind: str
@@ -115,6 +117,7 @@ class Measure:
     options: tuple[Option, ...] = ()
     min_samples: int = 1
     reads_states: bool = True
+    cost: tuple[float, float] = (1e-4, 1e-7)
 
 
 MEASURES: dict[str, Measure] = {}

@@ -35,6 +35,7 @@ _OUTPUTS = {
 register_measure(
     Measure(
         name="rqa",
+        cost=(1.2e-2, 0.0),
         kind="series",
         function=_rqa,
         summary="recurrence quantification (RR, DET, L, ENTR, LAM, TT) of the last rqa_samples "

@@ -66,6 +66,7 @@ _FIELDS = {
 register_measure(
     Measure(
         name="spikes",
+        cost=(5e-5, 2e-9),
         kind="series",
         function=_spikes,
         summary="spike count, firing rate, ISI mean and CV, burst count, length and duration of "

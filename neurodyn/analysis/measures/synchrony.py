@@ -70,6 +70,7 @@ def _check_phase(name: str, value: Any) -> None:
 register_measure(
     Measure(
         name="cross_correlation",
+        cost=(8e-5, 2.4e-8),
         kind="network",
         function=_cross_correlation,
         summary="cross-correlation coefficient of the nodes' series (networks)",
@@ -97,6 +98,7 @@ register_measure(
 register_measure(
     Measure(
         name="kuramoto",
+        cost=(1e-4, 1.6e-7),
         kind="network",
         function=_kuramoto,
         summary="Kuramoto order parameter R of the nodes' phases, time mean and fluctuation "
