@@ -1,7 +1,9 @@
 """A model is data: state variables, parameters with ranges and units, equations and a source.
 
 From a :class:`Model` neurodyn derives everything else: the sympy form of the equations, the
-analytic Jacobian by symbolic differentiation, and the numba kernels (:mod:`.codegen`).
+analytic Jacobian by symbolic differentiation, and the numba kernels (:mod:`.codegen`). A model
+checks its equations against the grammar when it is made; sympy is imported only when the sympy
+form is first asked for (code generation, continuation), not to define or list models.
 
 Conventions
 -----------
@@ -18,12 +20,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import sympy
 
-from .expressions import ExpressionError, parse_expression
+from .expressions import ExpressionError, check_expression, parse_expression
+
+if TYPE_CHECKING:
+    import sympy
 
 __all__ = ["Model", "ModelError", "Parameter", "StateVariable"]
 
@@ -112,7 +116,8 @@ class Model:
             if not name.isidentifier() or name in ("where", "exp", "log", "sqrt", "abs"):
                 raise ModelError(f"model {self.name!r}: {name!r} is not a usable name")
         try:
-            self.expressions  # noqa: B018 - parse now so a bad definition fails at construction
+            for equation in self.equations:
+                check_expression(equation, names)
         except ExpressionError as err:
             raise ModelError(f"model {self.name!r}: {err}") from None
 
@@ -161,6 +166,8 @@ class Model:
     @cached_property
     def symbols(self) -> dict[str, sympy.Symbol]:
         """Real sympy symbols for every state variable and parameter."""
+        import sympy
+
         return {n: sympy.Symbol(n, real=True) for n in (*self.state_names, *self.parameter_names)}
 
     @cached_property
@@ -172,6 +179,8 @@ class Model:
     @cached_property
     def jacobian_expressions(self) -> sympy.Matrix:
         """Analytic Jacobian ``J[r, c] = d equations[r] / d state[c]`` by sympy differentiation."""
+        import sympy
+
         state = [self.symbols[n] for n in self.state_names]
         return sympy.Matrix(self.expressions).jacobian(state)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
@@ -213,6 +212,8 @@ def _run_numba(
     out = empty_outputs(model.n_state, batch, schedule)
     kernel = iterate_kernel(compile_model(model).advance)
     starts = range(0, batch, max(1, int(chunk_size)))
+    from tqdm.auto import tqdm  # imported here: it looks for a notebook, slowly
+
     with thread_count(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))
