@@ -24,6 +24,12 @@ index vectorise):
     ``X`` with the parameters ``P[:, i]``, written into ``OUT[:, i]`` (same shape as ``X``),
     vectorised like ``advance``. Hand-written integrators (noise, delays, networks with matrix
     coupling) build on it, so they evaluate the same generated expressions.
+``tangent_step(X, P, J, lo, hi, bound, ok)`` (maps only; ``None`` for flows)
+    one iteration of points ``lo <= i < hi`` with their Jacobian: writes the Jacobian at the
+    current state into ``J[r, c, i - lo]`` (``J`` of shape ``(n_state, n_state, >= hi - lo)``;
+    entries that are zero for every state are not written), then advances ``X`` by one
+    iteration exactly as ``advance`` does (same expressions, same bits), flagging ``ok`` alike.
+    The loop over points vectorises; the Lyapunov kernel is built on it.
 
 The source is printed from the model's sympy expressions by :mod:`.generate`. It is kept in a
 disk cache keyed by the model's definition (kind, integrator, names, equations) and by the code
@@ -119,6 +125,7 @@ class CompiledModel:
     evaluate_jacobian: object
     source: str
     rhs: object = None
+    tangent_step: object = None
 
 
 @cache
@@ -157,6 +164,7 @@ def _compile_source(source: str, kind: str, integrator: str, name: str) -> dict[
             function: stable_jit(*key, function, cache=False, error_model="numpy")(
                 namespace[function]
             )
-            for function in ("advance", "evaluate", "evaluate_jacobian", "rhs")
+            for function in ("advance", "evaluate", "evaluate_jacobian", "rhs", "tangent_step")
+            if function in namespace
         }
     return _COMPILED[key]

@@ -157,6 +157,29 @@ def _rhs_function(model: Model) -> list[str]:
     return [*lines, ""]
 
 
+def _tangent_function(model: Model) -> list[str]:
+    """``tangent_step(X, P, J, lo, hi, bound, ok)`` of a map (see :mod:`.codegen`)."""
+    n, body = model.n_state, " " * 8
+    jac = list(model.jacobian_expressions)
+    entries = [(r, c) for r in range(n) for c in range(n) if jac[r * n + c] != 0]
+    lines = ["def tangent_step(X, P, J, lo, hi, bound, ok):"]
+    lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(n)]
+    lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
+    lines += [f"    J{r}_{c} = J[{r}, {c}]" for r, c in entries]
+    lines += ["    okb = ok[lo:hi]", "    for i in range(hi - lo):"]
+    lines += [f"{body}s_{v} = X{r}[i]" for r, v in enumerate(model.state_names)]
+    lines += [f"{body}p_{v} = P{r}[i]" for r, v in enumerate(model.parameter_names)]
+    cse, values = _cse_lines([jac[r * n + c] for r, c in entries], _local_names(model), body, "j")
+    lines += cse
+    lines += [f"{body}J{r}_{c}[i] = {v}" for (r, c), v in zip(entries, values, strict=True)]
+    cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
+    lines += cse
+    lines += [f"{body}n{r} = {v}" for r, v in enumerate(values)]
+    lines += [f"{body}X{r}[i] = n{r}" for r in range(n)]
+    checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(n))
+    return [*lines, f"{body}okb[i] = okb[i] & {checks}", ""]
+
+
 def _stage_lines(model: Model, tableau: Tableau, body: str) -> list[str]:
     """Lines computing ``n<r>``, the state after one explicit Runge-Kutta step of a flow."""
     lines = []
@@ -200,4 +223,6 @@ def generate_source(model: Model) -> str:
     lines += _point_function(model, "evaluate", list(model.expressions), "vector")
     jac = model.jacobian_expressions
     lines += _point_function(model, "evaluate_jacobian", list(jac), "matrix")
+    if model.kind == "map":
+        lines += _tangent_function(model)
     return "\n".join(lines)
