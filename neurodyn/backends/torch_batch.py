@@ -70,7 +70,8 @@ def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> t
             kept[s.keep - 1 - back // s.every] = X
         if back < s.distinct_window:
             count_distinct(X[s.distinct_variable], distinct_values, distinct_count, s)
-    return X, Outputs(kept, minimum, maximum, total, distinct_values, distinct_count, ok)
+    seen = distinct_values[:0]  # scratch: not returned (see Outputs)
+    return X, Outputs(kept, minimum, maximum, total, seen, distinct_count, ok)
 
 
 def run_torch(

@@ -158,8 +158,9 @@ class Model:
                 resolved[name] = parameter.check(value, self.name)
             else:
                 array = np.asarray(value, dtype=np.float64)
-                for v in np.unique(array):
-                    parameter.check(v, self.name)
+                good = np.isfinite(array) & (parameter.low <= array) & (array <= parameter.high)
+                if not good.all():  # name the first offending value
+                    parameter.check(array[~good].flat[0], self.name)
                 resolved[name] = array
         return resolved
 

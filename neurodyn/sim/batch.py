@@ -192,7 +192,7 @@ def empty_outputs(n_state: int, batch: int, schedule: Schedule) -> Outputs:
         minimum=np.empty((n_state, batch)),
         maximum=np.empty((n_state, batch)),
         total=np.empty((n_state, batch)),
-        distinct_values=np.zeros((schedule.max_distinct, batch)),
+        distinct_values=np.zeros((0, batch)),
         distinct_count=np.zeros(batch, dtype=np.int64),
         ok=np.ones(batch, dtype=np.bool_),
     )
