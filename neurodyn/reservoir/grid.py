@@ -14,7 +14,11 @@ it is organised so that nothing is computed twice:
   through the series, in parallel over points (:func:`_harvest_grid`, the ESN's own update
   kernel per point);
 * per point, the training features are centred and their Gram matrix formed once, and every
-  ridge value is solved from it (:func:`~neurodyn.reservoir.readout.ridge_path`).
+  ridge value is solved from it (:func:`~neurodyn.reservoir.readout.ridge_path`); points are
+  solved in parallel on numba's thread count, each with single-threaded BLAS. (Measured here on
+  2 shared cores: letting the two OpenBLAS copies that numpy and scipy load each run 2 threads
+  on these small matrices made the solves 8-15 times slower, their idle threads spinning
+  against each other.)
 
 Protocol (the open-loop part of :func:`~neurodyn.reservoir.sweep.reservoir_sweep`): the task's
 series of ``n_train + 1 + n_test`` rows drives the reservoir from the zero state; the readout is
@@ -30,10 +34,13 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 from numba import njit, prange
+from threadpoolctl import threadpool_limits
 
 from ..forecasting import nrmse
 from ..provenance import provenance
@@ -116,21 +123,25 @@ def ridge_grid(
     points = list(itertools.product(axes["spectral_radius"], axes["leak_rate"],
                                     axes["input_scaling"]))
     error = np.empty((len(points), axes["ridge"].size))
-    for start in range(0, len(points), group):
-        chunk = points[start : start + group]
-        w_val = np.array([net.w_val * rho for rho, _, _ in chunk])
-        in_val = np.array([net.in_val * scaling for _, _, scaling in chunk])
-        alpha = np.array([np.full(units, 1.0 - leak) for _, leak, _ in chunk])
-        beta = np.array([np.full(units, leak) for _, leak, _ in chunk])
-        states = np.empty((len(chunk), len(inputs), units))
-        _harvest_grid(net, w_val, in_val, alpha, beta, inputs, states)
-        truth = data[n_train + 1 :]
-        for offset, point_states in enumerate(states):
-            test = point_states[n_train:]
-            solutions = ridge_path(point_states[warmup:n_train], data[warmup + 1 : n_train + 1],
-                                   axes["ridge"], overwrite_features=True)
-            for r, (weights, bias) in enumerate(solutions):
-                error[start + offset, r] = nrmse(test @ weights + bias, truth)
+    truth = data[n_train + 1 :]
+
+    def solve(point: int, states: np.ndarray) -> None:
+        solutions = ridge_path(states[warmup:n_train], data[warmup + 1 : n_train + 1],
+                               axes["ridge"], overwrite_features=True)
+        for r, (weights, bias) in enumerate(solutions):
+            error[point, r] = nrmse(states[n_train:] @ weights + bias, truth)
+
+    workers = numba.get_num_threads()
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        for start in range(0, len(points), group):
+            chunk = points[start : start + group]
+            w_val = np.array([net.w_val * rho for rho, _, _ in chunk])
+            in_val = np.array([net.in_val * scaling for _, _, scaling in chunk])
+            alpha = np.array([np.full(units, 1.0 - leak) for _, leak, _ in chunk])
+            beta = np.array([np.full(units, leak) for _, leak, _ in chunk])
+            states = np.empty((len(chunk), len(inputs), units))
+            _harvest_grid(net, w_val, in_val, alpha, beta, inputs, states)
+            list(pool.map(solve, range(start, start + len(chunk)), states))
     shape = tuple(v.size for v in axes.values())
     import xarray as xr
 
