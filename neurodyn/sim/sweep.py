@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from ..models import Model
 from ..provenance import provenance
 from .batch import iterate_batch
 from .grid import check_memory, grid_batch
 from .schedule import check_schedule
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["initial_states", "sweep", "sweep_bytes"]
 
@@ -193,6 +196,8 @@ def sweep(
         **result.backend.attrs(),
         **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
     }
+    import xarray as xr  # imported when a Dataset is made: it takes longer than the rest
+
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
