@@ -28,7 +28,6 @@ from typing import Any
 import click
 import numpy as np
 
-from .analysis.measures import MEASURES
 from .backends import BACKENDS, DTYPES
 from .models import ExpressionError, Model, ModelError, get_model
 from .sim import SweepSpecError, parse_assignment, parse_axis
@@ -340,6 +339,25 @@ def continue_command(
     click.echo(f"wrote {path} ({len(branch.parameter(parameter))} points; special: {special})")
 
 
+class _MeasureChoice(click.Choice):
+    """A choice among the registered measures, looked up when the option is parsed or shown:
+    importing the measures imports xarray and scipy (1-2 s), which the other commands do not
+    need at start-up."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from .analysis.measures import MEASURES
+
+        return tuple(MEASURES)
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """The measures' registry is the only source of the choices."""
+
+
 @click.command("measures")
 @click.argument("store", type=click.Path(path_type=Path))
 @click.option(
@@ -347,7 +365,7 @@ def continue_command(
     "measures",
     multiple=True,
     required=True,
-    type=click.Choice(MEASURES),
+    type=_MeasureChoice(),
     help="A measure to add (repeat for several); variables of the same name are replaced.",
 )
 @click.option(

@@ -1,6 +1,8 @@
 """Reservoir computing: values from ANCHORS.md, reservoirpy on the same data, exact identities
 (memory capacity = controllability rank, RLS = ridge), plain-loop references, errors."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -345,3 +347,40 @@ def test_ridge_equals_the_centred_normal_equations(rows):
     np.testing.assert_allclose(bias, y.mean(axis=0) - x.mean(axis=0) @ exact, rtol=1e-9)
     fortran = ridge_regression(np.asfortranarray(x), y, 1e-3)
     np.testing.assert_allclose(fortran[0], weights, rtol=1e-12, atol=1e-14)
+
+
+def test_ridge_path_gives_ridge_regression_bit_for_bit():
+    """One Gram matrix for several penalties: each solution is ridge_regression's, in the
+    primal form (more rows than features) and the dual one, with a zero penalty among them."""
+    from neurodyn.reservoir.readout import ridge_path
+
+    rng = np.random.default_rng(3)
+    for rows in (80, 20):
+        features, targets = rng.normal(size=(rows, 30)), rng.normal(size=(rows, 2))
+        ridges = [1e-3, 0.0, 1.0]
+        path = ridge_path(features, targets, ridges)
+        for ridge, (weights, bias) in zip(ridges, path, strict=True):
+            alone = ridge_regression(features, targets, ridge)
+            np.testing.assert_array_equal(weights, alone[0])
+            np.testing.assert_array_equal(bias, alone[1])
+
+
+def test_batched_ridge_grid_equals_a_loop_of_esns(mg):
+    """The batched grid (one harvest for all points, one Gram matrix per point) gives the NRMSE
+    of ESN.fit and rollout run point by point, to the rounding of the rescaled weights."""
+    from neurodyn.reservoir.grid import ridge_grid
+
+    axes = dict(spectral_radius=[0.8, 1.25], leak_rate=[0.3, 1.0], input_scaling=[0.5, 1.0],
+                ridge=[1e-7, 1e-4])
+    grid = ridge_grid(**axes, units=60, seed=4, n_train=400, n_test=100, warmup=50, group=3)
+    data = mackey_glass_series(501)
+    for rho, leak, scaling, ridge in itertools.product(*axes.values()):
+        inputs, targets = forecasting_pairs(data[:401])
+        esn = ESN(units=60, spectral_radius=rho, leak_rate=leak, input_scaling=scaling,
+                  ridge=ridge, seed=4).fit(inputs, targets, warmup=50)
+        expected = nrmse(rollout(esn, data[:401], 100, drive=data[401:]), data[401:])
+        point = grid.nrmse.sel(spectral_radius=rho, leak_rate=leak, input_scaling=scaling,
+                               ridge=ridge)
+        assert float(point) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="leak_rate"):
+        ridge_grid([1.0], [1.5], [1.0], [1e-6], units=20, n_train=100, n_test=10, warmup=5)

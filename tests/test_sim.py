@@ -136,3 +136,23 @@ def test_out_of_range_sweep_value_is_rejected():
         sweep(get_model("chialvo"), {"b": [0.1, 7.0]}, steps=10)
     with pytest.raises(ModelError, match="both swept and fixed"):
         sweep(get_model("chialvo"), {"b": [0.1]}, {"b": 0.2}, steps=10)
+
+
+def test_distinct_count_equals_a_python_count_of_the_kept_states():
+    """The kernel's count (values kept per block of points) equals counting the kept states in
+    Python by the documented convention, for periodic, chaotic and capped points."""
+    r = np.linspace(2.9, 4.0, 300)
+    window, limit, tol = 120, 40, 1e-6
+    result = iterate_batch(
+        get_model("logistic"), np.full((1, r.size), 0.3), r[None], steps=window, transient=500,
+        keep=window, distinct_window=window, max_distinct=limit, distinct_tol=tol,
+    )
+    for i in range(r.size):
+        seen = []
+        for value in result.kept[:, 0, i]:
+            if len(seen) > limit:
+                break
+            if not any(abs(value - known) <= tol * max(1.0, abs(known)) for known in seen[:limit]):
+                seen.append(value)
+        assert result.distinct[i] == len(seen), i
+    assert {1, 2, 4, 8, limit + 1} <= set(result.distinct.tolist())

@@ -317,3 +317,15 @@ def test_reservoir_and_train_rules(tmp_path):
     direct = reservoir_sweep(**axes, **settings)
     stored = open_dataset(target)
     np.testing.assert_array_equal(stored["nrmse"].values, direct["nrmse"].values)
+
+
+def test_checking_a_study_skips_the_slow_optional_import_of_jsonschema():
+    """jsonschema is imported without rfc3987_syntax (seconds of parser building per job)."""
+    code = (
+        "import sys\nfrom neurodyn.workflow import load_study\n"
+        f"load_study({str(REPO / 'workflows/config/tiny.yaml')!r})\n"
+        "print('rfc3987_syntax' in sys.modules, 'jsonschema' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]

@@ -9,6 +9,19 @@ its sparse tangent map, so the first ``n_exponents`` of a network of thousands o
 **per iteration** for maps. For flows ``J`` is the Jacobian of one integrator step (tangent
 dynamics through the same integrator as the trajectory) and exponents are **per unit time**.
 
+Maps run the batched kernel :func:`_tangent_kernel`: points are advanced in blocks with the
+generated ``tangent_step`` (next state and Jacobian in one vectorised loop), and the tangent
+vectors are stored structure-of-arrays, ``Q[r, c, point]``, so the product ``J Q`` and the
+Gram-Schmidt step are loops over the block's points that LLVM vectorises. The stretch factors
+``|R_jj|`` are multiplied together and their logarithm taken every :data:`LOG_EVERY`
+iterations (a scalar ``log`` per point and iteration would cost more than the rest). With
+``qr_every=k`` the vectors are re-orthonormalised every ``k``-th iteration only (and at the
+end of each segment); this is exact in exact arithmetic and saves time, but with
+``exp(k * (l_1 - l_m))`` beyond ~1e8 the columns lose their separation in floating point --
+keep ``k`` small for spectra with widely spread exponents. Flows (the Jacobian of a
+Runge-Kutta step) run the per-point kernel :func:`_qr_kernel`, network kernels
+:func:`_network_qr_kernel`.
+
 Convergence: the recorded iterations are split into ``segments`` equal parts; each part gives an
 estimate, and ``stderr`` is their standard deviation over sqrt(segments). The exponents
 returned are the average over the whole recorded run (equal to the mean of the segments).
@@ -21,7 +34,6 @@ from functools import cache
 
 import numpy as np
 from numba import prange
-from tqdm.auto import tqdm
 
 from ..backends import Backend, resolve_backend
 from ..models import Model, compile_model
@@ -31,10 +43,15 @@ from ..sim.batch import thread_count
 from ..sim.choice import default_chunk_size
 from ..sim.kernels import BLOCK
 
-__all__ = ["CHUNK", "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
+__all__ = ["CHUNK", "LOG_EVERY", "LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
 
 CHUNK = 1 << 14
 """Points per call of the numba kernel (a step of the progress bar)."""
+#: iterations between logarithms of the accumulated stretch factors in :func:`_tangent_kernel`
+LOG_EVERY = 8
+#: points per block of :func:`_tangent_kernel` for a 2-state map (fewer for larger states, so
+#: that the block's Jacobians and tangent vectors stay in the first-level cache)
+TANGENT_BLOCK = 128
 
 
 @dataclass
@@ -121,6 +138,145 @@ def _network_qr_kernel(advance, tangent):
     return kernel
 
 
+@stable_jit(inline="always")
+def _multiply(J, Q, T, w):
+    """``T[:, :, i] = J[:, :, i] @ Q[:, :, i]`` for ``i < w``, summed over ``k`` in increasing
+    order from 0.0 as :func:`~neurodyn.models.vecmath.small_matmul` does."""
+    for r in range(T.shape[0]):
+        for c in range(T.shape[1]):
+            Trc = T[r, c]
+            for i in range(w):
+                Trc[i] = 0.0
+            for k in range(J.shape[1]):
+                Jrk = J[r, k]
+                Qkc = Q[k, c]
+                for i in range(w):
+                    Trc[i] += Jrk[i] * Qkc[i]
+
+
+@stable_jit(inline="always")
+def _orthonormalise_block(T, Q, growth, scratch, w):
+    """Modified Gram-Schmidt of the columns of ``T`` into ``Q`` (per point ``i < w``),
+    multiplying ``|R_jj|`` into ``growth[j]``: the operations of :func:`_orthonormalise`,
+    in the same order."""
+    n, m = T.shape[0], T.shape[1]
+    for j in range(m):
+        for k in range(j):
+            for i in range(w):
+                scratch[i] = 0.0
+            for r in range(n):
+                Qrk = Q[r, k]
+                Trj = T[r, j]
+                for i in range(w):
+                    scratch[i] += Qrk[i] * Trj[i]
+            for r in range(n):
+                Qrk = Q[r, k]
+                Trj = T[r, j]
+                for i in range(w):
+                    Trj[i] -= scratch[i] * Qrk[i]
+        for i in range(w):
+            scratch[i] = 0.0
+        for r in range(n):
+            Trj = T[r, j]
+            for i in range(w):
+                scratch[i] += Trj[i] * Trj[i]
+        g = growth[j]
+        for i in range(w):
+            scratch[i] = np.sqrt(scratch[i])
+            g[i] *= scratch[i]
+        for r in range(n):
+            Trj = T[r, j]
+            Qrj = Q[r, j]
+            for i in range(w):
+                Qrj[i] = Trj[i] / scratch[i]
+
+
+@cache
+def _tangent_kernel(advance, tangent_step):
+    """The batched QR kernel of a map (see the module docstring)."""
+
+    @stable_jit(advance, tangent_step, parallel=True, error_model="numpy")
+    def kernel(X, P, transient, segment_length, qr_every, width, log_r, bound, ok):
+        n, batch = X.shape
+        n_segments, m = log_r.shape[0], log_r.shape[1]
+        n_blocks = (batch + width - 1) // width
+        for b in prange(n_blocks):
+            lo = b * width
+            hi = min(lo + width, batch)
+            w = hi - lo
+            J = np.zeros((n, n, w))
+            Q = np.zeros((n, m, w))
+            T = np.empty((n, m, w))
+            growth = np.ones((m, w))
+            scratch = np.empty(w)
+            for j in range(m):
+                Q[j, j, :] = 1.0
+            advance(X, P, lo, hi, transient, bound, ok)
+            for s in range(n_segments):
+                for t in range(segment_length):
+                    tangent_step(X, P, J, lo, hi, bound, ok)
+                    _multiply(J, Q, T, w)
+                    last = t == segment_length - 1
+                    if last or (t + 1) % qr_every == 0:
+                        _orthonormalise_block(T, Q, growth, scratch, w)
+                    else:
+                        Q, T = T, Q
+                    if last or (t + 1) % LOG_EVERY == 0:
+                        for j in range(m):
+                            g = growth[j]
+                            L = log_r[s, j, lo:hi]
+                            for i in range(w):
+                                L[i] += np.log(g[i])
+                                g[i] = 1.0
+
+    return kernel
+
+
+def _identity_frames(batch: int, n: int, m: int) -> np.ndarray:
+    """``batch`` tangent frames ``Q[i]`` (n, m): the first ``m`` unit vectors."""
+    Q = np.zeros((batch, n, m))
+    Q[:, np.arange(m), np.arange(m)] = 1.0
+    return Q
+
+
+def _numba_log_r(model, X, P, log_r, ok, m, fixed, bound, threads, progress) -> None:
+    """Run the numba kernel over chunks of :data:`CHUNK` points, filling ``X``, ``log_r`` and
+    ``ok`` in place: a network kernel's (``compiled.plan`` set) by its sparse tangent map, a
+    map's by the batched :func:`_tangent_kernel`, a flow's by :func:`_qr_kernel`. ``fixed`` is
+    ``(transient, segment_length, qr_every)``. With ``progress`` the compilation is announced
+    before the progress bar."""
+    from tqdm.auto import tqdm  # imported here: it looks for a notebook, slowly
+
+    compiled = compile_model(model)
+    n = model.n_state
+    transient, segment_length, qr_every = fixed
+    frames, last = True, ()
+    if compiled.plan is not None:
+        kernel = _network_qr_kernel(compiled.advance, compiled.tangent)
+        middle, last = (transient, segment_length), (compiled.plan,)
+    elif model.kind == "map":
+        kernel = _tangent_kernel(compiled.advance, compiled.tangent_step)
+        width = max(8, TANGENT_BLOCK * 4 // (n * max(n, m)))
+        frames, middle = False, (transient, segment_length, qr_every, width)
+    else:
+        kernel = _qr_kernel(compiled.advance, compiled.jacobian)
+        middle = (transient, segment_length)
+
+    def arguments(x, p, lr, k):
+        Q = (_identity_frames(x.shape[1], n, m),) if frames else ()
+        return (x, p, *Q, *middle, lr, bound, k, *last)
+
+    empty = arguments(X[:, :0], P[:, :0], log_r[..., :0], ok[:0])
+    prepare(kernel, empty, model.name, notify=progress)
+    starts = range(0, X.shape[1], CHUNK)
+    with thread_count(threads):
+        for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
+            part = slice(start, start + CHUNK)
+            x, p, lr, k = (a[..., part].copy() for a in (X, P, log_r, ok))
+            kernel(*arguments(x, p, lr, k))
+            X[:, part], log_r[..., part], ok[part] = x, lr, k
+
+
 def lyapunov_spectrum(
     model: Model,
     initial: np.ndarray,
@@ -130,6 +286,7 @@ def lyapunov_spectrum(
     transient: int = 1000,
     n_exponents: int | None = None,
     segments: int = 10,
+    qr_every: int = 1,
     bound: float | None = None,
     threads: int | None = None,
     backend: str = "numba",
@@ -141,6 +298,9 @@ def lyapunov_spectrum(
     ``parameters`` (n_param, batch): ``transient`` iterations discarded, then ``steps``
     iterations (rounded down to a multiple of ``segments``) averaged. Per iteration for maps;
     per unit time for flows (the per-step values divided by the point's ``dt``).
+
+    ``qr_every``: re-orthonormalise every this many iterations (maps on the numba backend;
+    see the module docstring for when more than 1 is safe).
 
     ``backend``, ``device``, ``dtype``: the numba kernel (float64, CPU) or the generated torch
     code on a CPU or GPU (:mod:`neurodyn.backends`); the same algorithm either way.
@@ -155,6 +315,12 @@ def lyapunov_spectrum(
         raise ValueError(f"n_exponents must be between 1 and {n}, not {n_exponents}")
     if segments < 1 or steps < segments:
         raise ValueError(f"need steps >= segments >= 1 (steps={steps}, segments={segments})")
+    if int(qr_every) != qr_every or qr_every < 1:
+        raise ValueError(f"qr_every must be a positive integer, not {qr_every!r}")
+    if qr_every != 1 and (
+        model.kind != "map" or choice.backend != "numba" or not isinstance(model, Model)
+    ):
+        raise ValueError("qr_every > 1 needs a map model (not a network) on the numba backend")
     X = np.array(initial, dtype=np.float64, order="C")
     P = np.ascontiguousarray(parameters, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] != n or P.shape != (len(model.parameters), X.shape[1]):
@@ -162,9 +328,6 @@ def lyapunov_spectrum(
             f"initial must be ({n}, batch) and parameters ({len(model.parameters)}, batch)"
         )
     batch = X.shape[1]
-    Q = np.zeros((batch, n, m))
-    for j in range(m):
-        Q[:, j, j] = 1.0
     segment_length = steps // segments
     log_r = np.zeros((segments, m, batch))
     ok = np.ones(batch, dtype=np.bool_)
@@ -186,23 +349,8 @@ def lyapunov_spectrum(
             chunk_size=default_chunk_size(choice.device),
         )
     else:
-        compiled = compile_model(model)
-        if compiled.plan is None:
-            kernel = _qr_kernel(compiled.advance, compiled.jacobian)
-            plan: tuple = ()
-        else:
-            kernel = _network_qr_kernel(compiled.advance, compiled.tangent)
-            plan = (compiled.plan,)
-        fixed = (int(transient), segment_length)
-        empty = (X[:, :0], P[:, :0], Q[:0], *fixed, log_r[..., :0], bound, ok[:0], *plan)
-        prepare(kernel, empty, model.name, notify=progress)
-        starts = range(0, batch, CHUNK)
-        with thread_count(threads):
-            for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
-                part = slice(start, start + CHUNK)
-                x, p, lr, k = (a[..., part].copy() for a in (X, P, log_r, ok))
-                kernel(x, p, Q[part].copy(), *fixed, lr, bound, k, *plan)
-                X[:, part], log_r[..., part], ok[part] = x, lr, k
+        fixed = (int(transient), segment_length, int(qr_every))
+        _numba_log_r(model, X, P, log_r, ok, m, fixed, bound, threads, progress)
     per_segment = log_r / segment_length
     if model.kind == "flow":
         per_segment /= P[model.parameter_names.index("dt")]

@@ -69,7 +69,8 @@ def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> t
             kept[slot] = X
         if s.steps - t < s.distinct_window:
             count_distinct(X[s.distinct_variable], distinct_values, distinct_count, s)
-    return X, Outputs(kept, minimum, maximum, total, distinct_values, distinct_count, ok)
+    seen = distinct_values[:0]  # scratch: not returned (see Outputs)
+    return X, Outputs(kept, minimum, maximum, total, seen, distinct_count, ok)
 
 
 def run_torch_chunk(

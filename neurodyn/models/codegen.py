@@ -24,6 +24,18 @@ index vectorise):
     ``X`` with the parameters ``P[:, i]``, written into ``OUT[:, i]`` (same shape as ``X``),
     vectorised like ``advance``. Hand-written integrators (noise, delays, networks with matrix
     coupling) build on it, so they evaluate the same generated expressions.
+``tangent_step(X, P, J, lo, hi, bound, ok)`` (maps only; ``None`` for flows)
+    one iteration of points ``lo <= i < hi`` with their Jacobian: writes the Jacobian at the
+    current state into ``J[r, c, i - lo]`` (``J`` of shape ``(n_state, n_state, >= hi - lo)``;
+    entries that are zero for every state are not written), then advances ``X`` by one
+    iteration exactly as ``advance`` does (same expressions, same bits), flagging ``ok`` alike.
+    The loop over points vectorises; the Lyapunov kernel is built on it.
+
+The source is printed from the model's sympy expressions by :mod:`.generate`. It is kept in a
+disk cache keyed by the model's definition (kind, integrator, names, equations) and by the code
+that generates it (:func:`generated_source`), so that a process whose models were generated
+before imports neither sympy nor the generator; the compiled kernels built on these functions
+are cached by numba (:mod:`.jit`).
 
 Common subexpressions are shared (``sympy.cse``); ``exp`` becomes :func:`.vecmath.vexp`. All
 functions are compiled with numba's ``error_model="numpy"``: a division by zero gives inf or
@@ -34,205 +46,72 @@ divisions (a Wilson–Cowan step four times faster).
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-import sympy
-
-from .integrators import TABLEAUS, Tableau, map_jacobian, runge_kutta_jacobian
+from .integrators import TABLEAUS, map_jacobian, runge_kutta_jacobian
 from .jit import stable_jit
 from .model import Model
 from .vecmath import vexp
 
-__all__ = ["CompiledModel", "compile_model", "generated_source"]
+__all__ = ["CompiledModel", "compile_model", "generated_source", "source_cache_dir"]
 
-class ExpressionPrinter:
-    """Prints a sympy expression as a numba-compatible Python expression over ``names``.
-
-    Subclasses print for other array libraries (:class:`.torchgen.TorchPrinter`) by changing
-    the class attributes and the hooks ``_sign``, ``_not`` and ``_piecewise``.
-    """
-
-    #: function name per sympy function, applied as ``name(argument)``
-    functions = {
-        sympy.exp: "vexp",
-        sympy.Abs: "abs",
-        sympy.log: "math.log",
-        sympy.sin: "math.sin",
-        sympy.cos: "math.cos",
-        sympy.tan: "math.tan",
-        sympy.tanh: "math.tanh",
-        sympy.sinh: "math.sinh",
-        sympy.cosh: "math.cosh",
-        sympy.atan: "math.atan",
-    }
-    sqrt = "math.sqrt"
-    #: print subexpressions without symbols as one float (evaluated here, not at run time)
-    fold_constants = False
-
-    def __init__(self, names: dict[sympy.Symbol, str]):
-        self.names = names
-
-    def __call__(self, e) -> str:  # noqa: C901 - one branch per node type
-        if e in self.names:
-            return self.names[e]
-        if e is sympy.true or e is sympy.false:
-            return str(bool(e))
-        if isinstance(e, sympy.Integer):
-            return f"{int(e)}.0"
-        if isinstance(e, sympy.Rational):
-            return f"({e.p}.0 / {e.q}.0)"
-        if isinstance(e, sympy.Float | sympy.NumberSymbol) or (
-            self.fold_constants and not e.free_symbols
-        ):
-            return repr(float(e))
-        if isinstance(e, sympy.Add):
-            return "(" + " + ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Mul):
-            return "(" + " * ".join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Pow):
-            return self._power(e.base, e.exp)
-        if e.func in self.functions:
-            return f"{self.functions[e.func]}({self(e.args[0])})"
-        if isinstance(e, sympy.sign):
-            return self._sign(self(e.args[0]))
-        if isinstance(e, sympy.Piecewise):
-            return self._piecewise(e)
-        if isinstance(e, sympy.core.relational.Relational):
-            return f"({self(e.lhs)} {e.rel_op} {self(e.rhs)})"
-        if isinstance(e, sympy.And | sympy.Or):
-            op = " & " if isinstance(e, sympy.And) else " | "
-            return "(" + op.join(self(a) for a in e.args) + ")"
-        if isinstance(e, sympy.Not):
-            return self._not(self(e.args[0]))
-        raise NotImplementedError(f"cannot generate code for {e!r}")
-
-    def _power(self, base, exponent) -> str:
-        b = self(base)
-        if exponent.is_Integer and 0 < abs(int(exponent)) <= 8:
-            product = "(" + " * ".join([b] * abs(int(exponent))) + ")"
-            return product if exponent > 0 else f"(1.0 / {product})"
-        if exponent == sympy.Rational(1, 2):
-            return f"{self.sqrt}({b})"
-        if exponent == sympy.Rational(-1, 2):
-            return f"(1.0 / {self.sqrt}({b}))"
-        return f"({b} ** {self(exponent)})"
-
-    def _sign(self, a: str) -> str:
-        return f"(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"
-
-    def _not(self, a: str) -> str:
-        return f"(not {a})"
-
-    def _piecewise(self, e: sympy.Piecewise) -> str:
-        text = self(e.args[-1][0]) if e.args[-1][1] is sympy.true else "math.nan"
-        for value, condition in reversed(e.args[:-1] if e.args[-1][1] is sympy.true else e.args):
-            text = f"({self(value)} if {self(condition)} else {text})"
-        return text
+#: the modules whose code determines the generated source (a change to any misses the cache)
+_GENERATOR_MODULES = ("expressions.py", "model.py", "generate.py", "integrators.py")
 
 
-def _local_names(model: Model, state_prefix: str = "s_") -> dict[sympy.Symbol, str]:
-    names = {model.symbols[n]: f"{state_prefix}{n}" for n in model.state_names}
-    names.update({model.symbols[n]: f"p_{n}" for n in model.parameter_names})
-    return names
+def source_cache_dir() -> Path:
+    """Where generated sources are kept: ``$NUMBA_CACHE_DIR/neurodyn-source`` when numba's cache
+    is moved, else ``__pycache__/generated`` beside this module (as numba does for kernels)."""
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        return Path(root) / "neurodyn-source"
+    return Path(__file__).parent / "__pycache__" / "generated"
 
 
-def _cse_lines(
-    expressions: list, names: dict, indent: str, tag: str = ""
-) -> tuple[list[str], list[str]]:
-    """Assignment lines for common subexpressions, and the printed reduced expressions."""
-    names = dict(names)
-    printer = ExpressionPrinter(names)
-    replacements, reduced = sympy.cse(expressions, symbols=sympy.numbered_symbols(f"_c{tag}"))
-    lines = []
-    for symbol, value in replacements:
-        lines.append(f"{indent}{symbol} = {printer(value)}")
-        names[symbol] = str(symbol)
-    return lines, [printer(e) for e in reduced]
+@cache
+def _generator_digest() -> bytes:
+    digest = hashlib.sha256()
+    for name in _GENERATOR_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.digest()
 
 
-def _point_function(model: Model, name: str, expressions: list, target: str) -> list[str]:
-    """``name(S, P, i, OUT)``: ``expressions`` at the 1-D state ``S`` and parameters ``P[:, i]``."""
-    lines = [f"def {name}(S, P, i, OUT):"]
-    lines += [f"    s_{n} = S[{r}]" for r, n in enumerate(model.state_names)]
-    lines += [f"    p_{n} = P[{r}, i]" for r, n in enumerate(model.parameter_names)]
-    if target == "matrix":
-        n = model.n_state
-        entries = [(r, c) for r in range(n) for c in range(n) if expressions[r * n + c] != 0]
-        lines.append("    OUT[:, :] = 0.0")
-        cse, values = _cse_lines(
-            [expressions[r * n + c] for r, c in entries], _local_names(model), "    "
-        )
-        lines += cse
-        lines += [f"    OUT[{r}, {c}] = {v}" for (r, c), v in zip(entries, values, strict=True)]
-    else:
-        cse, values = _cse_lines(expressions, _local_names(model), "    ")
-        lines += cse
-        lines += [f"    OUT[{r}] = {v}" for r, v in enumerate(values)]
-    return [*lines, ""]
-
-
-def _rhs_function(model: Model) -> list[str]:
-    """``rhs(X, P, OUT, lo, hi)``: the equations at columns ``lo..hi`` (see module docstring)."""
-    body = " " * 8
-    lines = ["def rhs(X, P, OUT, lo, hi):"]
-    lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(model.n_state)]
-    lines += [f"    O{r} = OUT[{r}, lo:hi]" for r in range(model.n_state)]
-    lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
-    lines += ["    for i in range(hi - lo):"]
-    lines += [f"{body}s_{n} = X{r}[i]" for r, n in enumerate(model.state_names)]
-    lines += [f"{body}p_{n} = P{r}[i]" for r, n in enumerate(model.parameter_names)]
-    cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
-    lines += cse
-    lines += [f"{body}O{r}[i] = {v}" for r, v in enumerate(values)]
-    return [*lines, ""]
-
-
-def _stage_lines(model: Model, tableau: Tableau, body: str) -> list[str]:
-    """Lines computing ``n<r>``, the state after one explicit Runge-Kutta step of a flow."""
-    lines = []
-    for j in range(len(tableau.b)):
-        prefix = "s_"
-        if j > 0:
-            prefix = f"u{j}_"
-            for r, n in enumerate(model.state_names):
-                terms = [f"{a!r} * k{q}_{r}" for q, a in enumerate(tableau.a[j]) if a != 0.0]
-                lines.append(f"{body}{prefix}{n} = s_{n} + p_dt * ({' + '.join(terms)})")
-        cse, values = _cse_lines(
-            list(model.expressions), _local_names(model, prefix), body, tag=f"{j}_"
-        )
-        lines += cse
-        lines += [f"{body}k{j}_{r} = {v}" for r, v in enumerate(values)]
-    for r, n in enumerate(model.state_names):
-        terms = [f"{b!r} * k{j}_{r}" for j, b in enumerate(tableau.b) if b != 0.0]
-        lines.append(f"{body}n{r} = s_{n} + p_dt * ({' + '.join(terms)})")
-    return lines
+def _source_key(model: Model) -> str:
+    digest = hashlib.sha256(_generator_digest())
+    definition = (model.kind, model.integrator, model.state_names, model.parameter_names)
+    digest.update(repr((*definition, model.equations)).encode())
+    return digest.hexdigest()[:40]
 
 
 def generated_source(model: Model) -> str:
-    """The Python source of the functions generated for ``model`` (see the module docstring)."""
-    body = " " * 12
-    lines = ["def advance(X, P, lo, hi, n, bound, ok):"]
-    lines += [f"    X{r} = X[{r}, lo:hi]" for r in range(model.n_state)]
-    lines += [f"    P{r} = P[{r}, lo:hi]" for r in range(len(model.parameters))]
-    lines += ["    okb = ok[lo:hi]", "    for _ in range(n):", "        for i in range(hi - lo):"]
-    lines += [f"{body}s_{n} = X{r}[i]" for r, n in enumerate(model.state_names)]
-    lines += [f"{body}p_{n} = P{r}[i]" for r, n in enumerate(model.parameter_names)]
-    if model.kind == "map":
-        cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
-        lines += cse
-        lines += [f"{body}n{r} = {v}" for r, v in enumerate(values)]
-    else:
-        lines += _stage_lines(model, TABLEAUS[model.integrator], body)
-    lines += [f"{body}X{r}[i] = n{r}" for r in range(model.n_state)]
-    checks = " & ".join(f"(abs(n{r}) <= bound)" for r in range(model.n_state))
-    lines += [f"{body}okb[i] = okb[i] & {checks}", ""]
-    lines += _rhs_function(model)
-    lines += _point_function(model, "evaluate", list(model.expressions), "vector")
-    jac = model.jacobian_expressions
-    lines += _point_function(model, "evaluate_jacobian", list(jac), "matrix")
-    return "\n".join(lines)
+    """The Python source of the functions generated for ``model`` (see the module docstring).
+
+    Read from :func:`source_cache_dir` when the same definition was generated before by the
+    same generator code; otherwise printed by :mod:`.generate` and stored there (atomically, so
+    concurrent processes never read half a file; a cache that cannot be written is skipped).
+    """
+    path = source_cache_dir() / f"{_source_key(model)}.src"
+    try:
+        return path.read_text()
+    except OSError:
+        pass
+    from .generate import generate_source
+
+    source = generate_source(model)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as file:
+            file.write(source)
+        os.replace(file.name, path)
+    except OSError:
+        pass
+    return source
 
 
 @dataclass(frozen=True)
@@ -246,6 +125,7 @@ class CompiledModel:
     evaluate_jacobian: object
     source: str
     rhs: object = None
+    tangent_step: object = None
     #: extra last argument of ``advance`` (a network's structure); None for models
     plan: object = None
 
@@ -291,6 +171,7 @@ def _compile_source(source: str, kind: str, integrator: str, name: str) -> dict[
             function: stable_jit(*key, function, cache=False, error_model="numpy")(
                 namespace[function]
             )
-            for function in ("advance", "evaluate", "evaluate_jacobian", "rhs")
+            for function in ("advance", "evaluate", "evaluate_jacobian", "rhs", "tangent_step")
+            if function in namespace
         }
     return _COMPILED[key]

@@ -1,7 +1,9 @@
 """A model is data: state variables, parameters with ranges and units, equations and a source.
 
 From a :class:`Model` neurodyn derives everything else: the sympy form of the equations, the
-analytic Jacobian by symbolic differentiation, and the numba kernels (:mod:`.codegen`).
+analytic Jacobian by symbolic differentiation, and the numba kernels (:mod:`.codegen`). A model
+checks its equations against the grammar when it is made; sympy is imported only when the sympy
+form is first asked for (code generation, continuation), not to define or list models.
 
 Conventions
 -----------
@@ -18,12 +20,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import sympy
 
-from .expressions import NON_FINITE, ExpressionError, parse_expression
+from .expressions import ExpressionError, check_expression, has_non_finite, parse_expression
+
+if TYPE_CHECKING:
+    import sympy
 
 __all__ = ["Model", "ModelError", "ModelInterface", "Parameter", "StateVariable"]
 
@@ -116,8 +120,9 @@ class ModelInterface:
                 resolved[name] = parameter.check(value, self.name)
             else:
                 array = np.asarray(value, dtype=np.float64)
-                for v in np.unique(array):
-                    parameter.check(v, self.name)
+                good = np.isfinite(array) & (parameter.low <= array) & (array <= parameter.high)
+                if not good.all():  # name the first offending value
+                    parameter.check(array[~good].flat[0], self.name)
                 resolved[name] = array
         return resolved
 
@@ -169,28 +174,36 @@ class Model(ModelInterface):
             if not usable or name in ("where", "exp", "log", "sqrt", "abs"):
                 raise ModelError(f"model {self.name!r}: {name!r} is not a usable name")
         try:
-            self.expressions  # noqa: B018 - parse now so a bad definition fails at construction
+            for equation in self.equations:
+                check_expression(equation, names)
         except ExpressionError as err:
             raise ModelError(f"model {self.name!r}: {err}") from None
 
     @cached_property
     def symbols(self) -> dict[str, sympy.Symbol]:
         """Real sympy symbols for every state variable and parameter."""
+        import sympy
+
         return {n: sympy.Symbol(n, real=True) for n in (*self.state_names, *self.parameter_names)}
 
     @cached_property
     def expressions(self) -> tuple[sympy.Expr, ...]:
         """The equations as sympy expressions (next state for maps, derivative for flows)."""
         names = (*self.state_names, *self.parameter_names)
-        return tuple(parse_expression(eq, names) for eq in self.equations)
+        try:
+            return tuple(parse_expression(eq, names) for eq in self.equations)
+        except ExpressionError as err:  # a constant that appears only once sympy simplifies
+            raise ModelError(f"model {self.name!r}: {err}") from None
 
     @cached_property
     def jacobian_expressions(self) -> sympy.Matrix:
         """Analytic Jacobian ``J[r, c] = d equations[r] / d state[c]`` by sympy differentiation."""
+        import sympy
+
         state = [self.symbols[n] for n in self.state_names]
         jacobian = sympy.Matrix(self.expressions).jacobian(state)
         for (r, c), entry in np.ndenumerate(np.array(jacobian, dtype=object)):
-            if entry.has(*NON_FINITE):
+            if has_non_finite(entry):
                 raise ModelError(
                     f"model {self.name!r}: the derivative of equation {self.equations[r]!r} by "
                     f"{self.state_names[c]!r} is {entry}, not finite"

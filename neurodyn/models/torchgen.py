@@ -1,6 +1,6 @@
 """Generate torch functions from a :class:`~neurodyn.models.model.Model`'s sympy expressions.
 
-The same sympy trees the numba kernels are printed from (:mod:`.codegen`) are printed here as
+The same sympy trees the numba kernels are printed from (:mod:`.generate`) are printed here as
 torch code (``exp`` -> ``torch.exp``, ``where`` -> ``torch.where``, ...), so the torch and numba
 versions of a model cannot drift apart. Importing this module needs torch (an optional extra);
 :mod:`neurodyn.models` itself does not import it.
@@ -23,7 +23,7 @@ from typing import Literal
 import sympy
 import torch
 
-from .codegen import ExpressionPrinter
+from .generate import ExpressionPrinter
 from .model import Model
 
 __all__ = ["torch_function", "torch_function_source", "used_parameters"]

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..models import Model
-from ..models.codegen import _cse_lines, _local_names
+from ..models.generate import _cse_lines, _local_names
 from ..models.jit import stable_jit
 from ..models.vecmath import vexp
 

@@ -15,6 +15,8 @@ from html import escape
 import numpy as np
 import xarray as xr
 
+from ..store.attrs import attr_value
+
 __all__ = ["NAMES", "branch_table", "draw_branches", "orbit_branches", "parameters_text"]
 
 #: Full names of the labels (Kuznetsov & Meijer, Numerical Bifurcation Analysis of Maps, 2019).
@@ -48,7 +50,7 @@ def orbit_branches(branches: list, orbit: xr.Dataset) -> list:
     """The one-parameter cycle branches continued in the orbit diagram's parameter at its other
     parameter values (within 1e-9)."""
     parameter = orbit.attrs["parameter"]
-    fixed = json.loads(orbit.attrs.get("fixed_parameters", "{}"))
+    fixed = attr_value(orbit.attrs.get("fixed_parameters", {}))
     chosen = []
     for _, branch in branches:
         if branch.kind != "cycle" or branch.free != (parameter,):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from PIL import Image
 
 from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
+from ..store.attrs import attr_value
 from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text
@@ -94,10 +94,10 @@ def write_report(
     if continuation_store is not None:
         stored = open_dataset(continuation_store).load()
         branches = branches_from_dataset(stored)
-        notes = json.loads(stored.attrs.get("notes", "[]"))
+        notes = attr_value(stored.attrs.get("notes", []))
         curves += [b for _, b in branches if b.kind != "cycle"]
     notices = _notices(ds, orbit, settings, has_curves=bool(curves))
-    fixed = json.loads(ds.attrs.get("fixed_parameters", "{}"))
+    fixed = attr_value(ds.attrs.get("fixed_parameters", {}))
 
     figures: list[RenderedFigure | None] = []
     if orbit is not None:
@@ -108,7 +108,7 @@ def write_report(
             orbit_branches(branches, orbit),
         )
         figure = _rendered("orbit_diagram", path, out)
-        held = json.loads(orbit.attrs.get("fixed_parameters", "{}"))
+        held = attr_value(orbit.attrs.get("fixed_parameters", {}))
         swept = orbit[orbit.attrs["parameter"]]
         figure.detail = (
             f"Parameters: {swept.name} from {float(swept.min()):.6g} to {float(swept.max()):.6g}; "

@@ -47,9 +47,10 @@ class Schedule(NamedTuple):
 
 class Outputs(NamedTuple):
     """Arrays the kernel fills: ``kept`` (keep, n_state, batch); ``minimum``, ``maximum``,
-    ``total`` (n_state, batch); ``distinct_values`` (max_distinct, batch); ``distinct_count``
-    and ``ok`` (batch,). ``ok`` turns False for good once a state value is non-finite or past the
-    bound."""
+    ``total`` (n_state, batch); ``distinct_count`` and ``ok`` (batch,). ``ok`` turns False for
+    good once a state value is non-finite or past the bound. ``distinct_values`` is the values
+    counted so far, scratch of the backend that needs it whole (torch: (max_distinct, batch));
+    the numba kernel keeps them per block of points and is given a (0, batch) array."""
 
     kept: np.ndarray
     minimum: np.ndarray
@@ -79,21 +80,25 @@ def iterate_kernel(advance, planned: bool = False):
             advance(X, P, lo, hi, n, bound, ok)
 
     @stable_jit(advance, planned, inline="always")
-    def count_distinct(X, lo, hi, s, values, count):
+    def count_distinct(X, lo, hi, s, seen, count):
+        """Count the new value of each point ``lo <= i < hi`` against the values it has seen,
+        kept in row ``i - lo`` of the block's ``seen`` (point-major: one point's values lie
+        together in cache)."""
         for i in range(lo, hi):
-            value = X[s.distinct_variable, i]
             n = count[i]
             if n > s.max_distinct:
                 continue
+            value = X[s.distinct_variable, i]
+            row = i - lo
             found = False
             for j in range(min(n, s.max_distinct)):
-                known = values[j, i]
+                known = seen[row, j]
                 if abs(value - known) <= s.distinct_tol * max(1.0, abs(known)):
                     found = True
                     break
             if not found:
                 if n < s.max_distinct:
-                    values[n, i] = value
+                    seen[row, n] = value
                 count[i] = n + 1
 
     @stable_jit(advance, planned, parallel=True)
@@ -103,6 +108,7 @@ def iterate_kernel(advance, planned: bool = False):
         for b in prange(n_blocks):
             lo = b * BLOCK
             hi = min(lo + BLOCK, batch)
+            seen = np.empty((hi - lo if s.distinct_window else 0, s.max_distinct))
             step(X, P, lo, hi, s.transient, s.bound, ok, plan)
             for v in range(n_state):
                 for i in range(lo, hi):
@@ -124,6 +130,6 @@ def iterate_kernel(advance, planned: bool = False):
                         for i in range(lo, hi):
                             kept[slot, v, i] = X[v, i]
                 if back < s.distinct_window:
-                    count_distinct(X, lo, hi, s, distinct_values, distinct_count)
+                    count_distinct(X, lo, hi, s, seen, distinct_count)
 
     return kernel

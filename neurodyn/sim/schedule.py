@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..models import Model
 from .choice import Backend
@@ -161,7 +160,7 @@ def empty_outputs(n_state: int, batch: int, schedule: Schedule) -> Outputs:
         minimum=np.empty((n_state, batch)),
         maximum=np.empty((n_state, batch)),
         total=np.empty((n_state, batch)),
-        distinct_values=np.zeros((schedule.max_distinct, batch)),
+        distinct_values=np.zeros((0, batch)),
         distinct_count=np.zeros(batch, dtype=np.int64),
         ok=np.ones(batch, dtype=np.bool_),
     )
@@ -223,6 +222,8 @@ def run_in_chunks(
     starts = range(0, batch, max(1, int(chunk_size)))
     if run.prepare is not None:
         run.prepare(model, schedule, out, progress)
+    from tqdm.auto import tqdm  # imported here: it looks for a notebook, slowly
+
     with run.threads(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import xarray as xr
 
 from ..models import Model
 from ..provenance import provenance
-from ..store.attrs import IC_ATTRS, ITERATION_ATTRS
 from .batch import iterate_batch
 from .grid import check_memory, grid_batch
 from .schedule import check_schedule
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["initial_states", "sweep", "sweep_bytes"]
 
@@ -170,6 +173,8 @@ def sweep(
         result.diverged.reshape(grid_shape),
         {"long_name": "state became non-finite or left [-bound, bound]; its values are NaN"},
     )
+    from ..store.attrs import IC_ATTRS, ITERATION_ATTRS  # the store package imports xarray
+
     coords = {name: (name, values, _parameter_attrs(model, name)) for name, values in axes.items()}
     coords["ic"] = ("ic", np.arange(n_ic), IC_ATTRS)
     if keep:
@@ -192,6 +197,8 @@ def sweep(
         **result.backend.attrs(),
         **provenance(),
     }
+    import xarray as xr  # imported when a Dataset is made: it takes longer than the rest
+
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 

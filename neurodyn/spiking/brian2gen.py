@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy
 
 from ..models import Model
-from ..models.codegen import ExpressionPrinter
+from ..models.generate import ExpressionPrinter
 
 __all__ = ["Brian2Printer", "brian2_names", "brian2_equations"]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,21 @@ def load_study(path: str | os.PathLike[str], schema: str | os.PathLike[str] | No
     return check_study(read_yaml(path), schema)
 
 
+def _import_jsonschema():
+    """``jsonschema``, imported without the optional ``rfc3987_syntax``: jsonschema imports its
+    format checkers' libraries eagerly, and that one builds about 40 parsers on import (1 s on
+    an idle core here, paid by every workflow job). The study schema checks no formats."""
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError meanwhile
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 def check_study(
     config: Mapping[str, Any], schema: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
@@ -181,7 +197,7 @@ def check_study(
 
     ``schema`` defaults to ``workflows/config/schema.yaml`` of :func:`workflow_root`.
     """
-    import jsonschema
+    jsonschema = _import_jsonschema()
 
     if not isinstance(config, Mapping):
         raise StudyError(f"a study config is a mapping of keys to values, not {type(config)}")

@@ -44,6 +44,7 @@ import xarray as xr
 
 from ..models import ModelError
 from ..store import write_dataset
+from ..store.attrs import attr_value
 from .config import StudyError, resolve_model, study_axes
 
 __all__ = [
@@ -306,8 +307,8 @@ def branches_from_dataset(ds: xr.Dataset) -> list[tuple[str, Any]]:
     unknowns and tangents empty: enough to draw them and read their special points)."""
     from ..analysis.bifurcation import Branch, SpecialPoint
 
-    pair = tuple(json.loads(ds.attrs["swept_parameters"]))
-    fixed = json.loads(ds.attrs.get("fixed_parameters", "{}"))
+    pair = tuple(attr_value(ds.attrs["swept_parameters"]))
+    fixed = attr_value(ds.attrs.get("fixed_parameters", {}))
     point_branch = ds["point_branch"].values
     special_branch = ds["special_branch"].values
     out = []

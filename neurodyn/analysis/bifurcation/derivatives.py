@@ -29,25 +29,30 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations_with_replacement
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy
-from sympy.printing.pycode import PythonCodePrinter
 
 from ...models import Model, ModelError
 from ...models.jit import stable_jit
 
+if TYPE_CHECKING:
+    import sympy
+
 __all__ = ["MapDerivatives", "iterate_forms", "map_derivatives", "orbit_derivatives"]
 
 
-class _Printer(PythonCodePrinter):
-    """sympy's Python printer with ``math.`` prefixes (numba compiles the result)."""
+def _printer():
+    """sympy's Python printer with ``math.`` prefixes (numba compiles the result); sympy is
+    imported when derivatives are generated, not with the package."""
+    from sympy.printing.pycode import PythonCodePrinter
 
-    def __init__(self):
-        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+    return PythonCodePrinter({"fully_qualified_modules": True, "standard": "python3"})
 
 
 def _renamed(model: Model) -> tuple[list[sympy.Symbol], list[sympy.Symbol], dict]:
+    import sympy
+
     state = [sympy.Symbol(f"s_{n}", real=True) for n in model.state_names]
     params = [sympy.Symbol(f"p_{n}", real=True) for n in model.parameter_names]
     mapping = {model.symbols[n]: s for n, s in zip(model.state_names, state, strict=True)}
@@ -59,12 +64,14 @@ def _function(
     name: str, model: Model, targets: list[tuple[str, list[tuple[tuple[int, ...], sympy.Expr]]]]
 ) -> str:
     """Source of ``name(S, p, *targets)``: each target array is zeroed and its entries set."""
+    import sympy
+
     state, params, _ = _renamed(model)
     args = ", ".join(t for t, _ in targets)
     lines = [f"def {name}(S, p, {args}):"]
     lines += [f"    {s} = S[{r}]" for r, s in enumerate(state)]
     lines += [f"    {q} = p[{r}]" for r, q in enumerate(params)]
-    printer = _Printer()
+    printer = _printer()
     flat = [(t, idx, e) for t, entries in targets for idx, e in entries]
     replacements, reduced = sympy.cse([e for _, _, e in flat], symbols=sympy.numbered_symbols("c_"))
     for symbol, value in replacements:
@@ -128,6 +135,8 @@ class MapDerivatives:
 
 def _symmetric_entries(expr: sympy.Expr, state: list[sympy.Symbol], order: int, r: int):
     """Non-zero ``order``-th derivatives of ``expr``, one entry per index permutation."""
+    import sympy
+
     n = len(state)
     free = expr.free_symbols
     entries = []
@@ -150,6 +159,8 @@ def _permutations(combo: tuple[int, ...]):
 @cache
 def map_derivatives(model: Model) -> MapDerivatives:
     """Generate and compile the derivative functions of map ``model`` (cached per model)."""
+    import sympy
+
     if model.kind != "map":
         raise ModelError(
             f"bifurcation analysis needs a map; {model.name!r} is a {model.kind} "
