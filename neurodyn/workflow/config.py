@@ -22,6 +22,8 @@ each; chunk ``i`` covers values ``i * chunk_size`` to ``(i + 1) * chunk_size - 1
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -380,8 +382,6 @@ def _check_measure_options(options: Mapping[str, Any]) -> None:
 def _check_reservoir(settings: Mapping[str, Any] | None) -> None:
     if not settings or not settings.get("hyperparameters"):
         return
-    import dataclasses
-
     from ..reservoir import ESNConfig
 
     known = {f.name for f in dataclasses.fields(ESNConfig)}
@@ -394,8 +394,6 @@ def _check_reservoir(settings: Mapping[str, Any] | None) -> None:
 
 
 def _check_train(where: str, settings: Mapping[str, Any], results: str) -> None:
-    import inspect
-
     from ..learn.registry import MODELS
     from ..learn.training import TrainingConfig
 
