@@ -152,7 +152,8 @@ def simulate_command(
         for name in [*fixed, *axes]:
             model.parameter(name)
         if len(fixed) != len(settings):
-            twice = sorted({n for n, _ in assignments if [m for m, _ in assignments].count(n) > 1})
+            names = [name for name, _ in assignments]
+            twice = sorted({name for name in names if names.count(name) > 1})
             raise SweepSpecError(f"--set gives {', '.join(twice)} more than once: {settings}")
         if len(axes) != len(sweeps):
             raise SweepSpecError("the same parameter is swept twice")

@@ -117,7 +117,6 @@ def sweep(
         f"a sweep of {n_points} grid points x {n_ic} initial states keeping {keep} states",
     )
     P = grid_batch(model, axes, fixed, n_ic)
-    n_points = P.shape[1] // n_ic
     X = np.tile(ics.T, (1, n_points))
     result = iterate_batch(
         model,

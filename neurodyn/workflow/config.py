@@ -21,6 +21,8 @@ How the sweep is split into jobs (``chunk_size``) and what each job needs: :mod:
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -367,8 +369,6 @@ def _check_measure_options(options: Mapping[str, Any]) -> None:
 def _check_reservoir(settings: Mapping[str, Any] | None) -> None:
     if not settings or not settings.get("hyperparameters"):
         return
-    import dataclasses
-
     from ..reservoir import ESNConfig
 
     known = {f.name for f in dataclasses.fields(ESNConfig)}
@@ -381,8 +381,6 @@ def _check_reservoir(settings: Mapping[str, Any] | None) -> None:
 
 
 def _check_train(where: str, settings: Mapping[str, Any], results: str) -> None:
-    import inspect
-
     from ..learn.registry import MODELS
     from ..learn.training import TrainingConfig
 
