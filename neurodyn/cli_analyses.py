@@ -28,6 +28,7 @@ from typing import Any
 import click
 import numpy as np
 
+from .analysis.bifurcation.branch import CODIM1
 from .analysis.measures import MEASURES
 from .backends import BACKENDS, DTYPES
 from .models import ExpressionError, Model, ModelError, get_model
@@ -260,7 +261,7 @@ _DIRECTIONS = {"up": 1, "down": -1}
 @click.option(
     "--stop-on",
     multiple=True,
-    type=click.Choice(["LP", "PD", "NS", "BP"]),
+    type=click.Choice([label for label in CODIM1 if label != "EP"]),
     help="Stop after the first special point of this kind (repeat for several).",
 )
 @click.option(
@@ -313,6 +314,8 @@ def continue_command(
                 domain = {parameter: (float(low), float(high))}
             except ValueError:
                 raise ValueError(f"--range {bounds!r}: expected LOW:HIGH, e.g. 2.5:3.5") from None
+            if not domain[parameter][0] < domain[parameter][1]:
+                raise ValueError(f"--range {bounds!r}: LOW must be below HIGH")
         return fixed, np.array(list(state.values())), domain
 
     fixed, x0, domain = _usage(inputs)
