@@ -241,7 +241,14 @@ def lyapunov_chart(
                 result.exponents.T.reshape(*shape, n_exponents),
                 {"units": units, "long_name": "Lyapunov exponents, decreasing"},
             ),
-            "lyapunov_stderr": (dims, result.stderr.T.reshape(*shape, n_exponents)),
+            "lyapunov_stderr": (
+                dims,
+                result.stderr.T.reshape(*shape, n_exponents),
+                {
+                    "units": units,
+                    "long_name": "standard error of the Lyapunov exponents over the segments",
+                },
+            ),
         },
         coords=coords,
         attrs=_attrs(
