@@ -21,7 +21,7 @@ model, parameter or measure, a value out of range, a path that is not a store) e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,36 @@ _threads_option = click.option(
     default=None,
     help="numba threads (default: all cores); results do not depend on it.",
 )
+
+
+class _LazyChoice(click.Choice):
+    """A choice among names looked up when the option is parsed or shown (``names()``):
+    importing the analysis package imports xarray and scipy (1-2 s), which the other commands
+    do not need at start-up."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]) -> None:
+        self._names = names
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._names())
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """``names`` is the only source of the choices."""
+
+
+def _measure_names() -> Iterable[str]:
+    from .analysis.measures import MEASURES
+
+    return MEASURES
+
+
+def _stop_labels() -> Iterable[str]:
+    from .analysis.bifurcation.branch import CODIM1
+
+    return [label for label in CODIM1 if label != "EP"]
 
 
 @click.command("lyapunov")
@@ -259,7 +289,7 @@ _DIRECTIONS = {"up": 1, "down": -1}
 @click.option(
     "--stop-on",
     multiple=True,
-    type=click.Choice(["LP", "PD", "NS", "BP"]),
+    type=_LazyChoice(_stop_labels),
     help="Stop after the first special point of this kind (repeat for several).",
 )
 @click.option(
@@ -312,6 +342,8 @@ def continue_command(
                 domain = {parameter: (float(low), float(high))}
             except ValueError:
                 raise ValueError(f"--range {bounds!r}: expected LOW:HIGH, e.g. 2.5:3.5") from None
+            if not domain[parameter][0] < domain[parameter][1]:
+                raise ValueError(f"--range {bounds!r}: LOW must be below HIGH")
         return fixed, np.array(list(state.values())), domain
 
     fixed, x0, domain = _usage(inputs)
@@ -339,23 +371,6 @@ def continue_command(
     click.echo(f"wrote {path} ({len(branch.parameter(parameter))} points; special: {special})")
 
 
-class _MeasureChoice(click.Choice):
-    """A choice among the registered measures, looked up when the option is parsed or shown:
-    importing the measures imports xarray and scipy (1-2 s), which the other commands do not
-    need at start-up."""
-
-    def __init__(self) -> None:
-        super().__init__(())
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        from .analysis.measures import MEASURES
-
-        return tuple(MEASURES)
-
-    @choices.setter
-    def choices(self, value: object) -> None:
-        """The measures' registry is the only source of the choices."""
 
 
 @click.command("measures")
@@ -365,7 +380,7 @@ class _MeasureChoice(click.Choice):
     "measures",
     multiple=True,
     required=True,
-    type=_MeasureChoice(),
+    type=_LazyChoice(_measure_names),
     help="A measure to add (repeat for several); variables of the same name are replaced.",
 )
 @click.option(

@@ -121,6 +121,8 @@ def test_lyapunov_chart_of_the_logistic_map():
     assert lam[1] == pytest.approx(np.log(2), abs=0.01)
     # period 2 at r = 3.2: lambda = ln|f'(x1) f'(x2)| / 2 = ln|4 + 2r - r^2| / 2
     assert lam[0] == pytest.approx(np.log(abs(4 + 6.4 - 3.2**2)) / 2, abs=1e-6)
+    assert chart["lyapunov"].attrs["units"] == "1/iteration"
+    assert chart["exponent"].attrs["long_name"].startswith("rank of the Lyapunov exponent")
 
 
 @pytest.mark.slow

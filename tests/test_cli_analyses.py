@@ -111,6 +111,8 @@ def test_continue_bad_input_exits_2(tmp_path):
         (["logistic", "q"], "unknown parameter"),
         (["logistic", "r", "--start", "y=0.5"], "not a state variable"),
         (["logistic", "r", "--range", "2.5"], "expected LOW:HIGH"),
+        (["logistic", "r", "--range", "3:2.5"], "LOW must be below HIGH"),
+        (["logistic", "r", "--stop-on", "EP"], "'EP' is not one of"),
         (["fitzhugh_nagumo", "I_ext"], "needs a map"),
     ]:
         result = invoke("continue", *args, "--out", out)

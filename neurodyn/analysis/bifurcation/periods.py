@@ -230,15 +230,25 @@ def lyapunov_chart(
         progress=progress,
     )
     dims = (*axes, "ic", "exponent")
+    # per iteration for maps, per unit of the model's time for flows (lyapunov_spectrum)
+    time_unit = "iteration" if model.kind == "map" else model.parameter("dt").unit
+    units = "1" if time_unit == "1" else f"1/{time_unit}"
     coords["exponent"] = ("exponent", np.arange(1, n_exponents + 1), EXPONENT_ATTRS)
     return xr.Dataset(
         {
             "lyapunov": (
                 dims,
                 result.exponents.T.reshape(*shape, n_exponents),
-                {"units": "1/iteration", "long_name": "Lyapunov exponents, decreasing"},
+                {"units": units, "long_name": "Lyapunov exponents, decreasing"},
             ),
-            "lyapunov_stderr": (dims, result.stderr.T.reshape(*shape, n_exponents)),
+            "lyapunov_stderr": (
+                dims,
+                result.stderr.T.reshape(*shape, n_exponents),
+                {
+                    "units": units,
+                    "long_name": "standard error of the Lyapunov exponents over the segments",
+                },
+            ),
         },
         coords=coords,
         attrs=_attrs(
