@@ -30,7 +30,14 @@ import xarray as xr
 
 from neurodyn.flows import trajectory
 from neurodyn.forecasting import rollout
-from neurodyn.learn import evaluate, symbolic_sequence, train, write_evaluation
+from neurodyn.learn import (
+    evaluate,
+    pl_cycles,
+    symbolic_sequence,
+    to_model,
+    train,
+    write_evaluation,
+)
 
 torch.set_num_threads(2)
 EPOCHS = int(os.environ.get("TRAINED_MODELS_EPOCHS", "6"))
@@ -86,12 +93,14 @@ results = {
         warmup=50,
         n_starts=5,
         lyapunov_steps=300,
+        attractor_steps=1000,
     )
     for name, model in trained.items()
 }
 table = xr.concat(list(results.values()), dim="model", combine_attrs="drop", join="outer")
 table = table.assign_coords(model=list(results))
-summary = table[["d_stsp", "d_stsp_floor", "d_h", "d_h_floor", "valid_prediction_time"]]
+columns = ["d_stsp", "d_stsp_floor", "d_h", "d_h_floor", "valid_prediction_time"]
+summary = table[[*columns, "valid_prediction_time_floor", "collapsed"]]
 print(summary.to_dataframe().round(3))
 print(table["lyapunov_model"].sel(exponent=1).to_series().round(3))
 
@@ -112,3 +121,20 @@ states, codes = symbolic_sequence(trained["alrnn"], test_rows[:50], 200)
 print("subregions visited:", np.unique(codes).size, "first codes:", codes[:20])
 forecast = rollout(trained["shplrnn"], test_rows[:50], 100)
 print("shPLRNN forecast, first rows:\n", forecast[:3].round(2))
+
+# %% [markdown]
+# ## The AL-RNN as a map model: its exact fixed points and cycles
+# `to_model` writes the trained network as a neurodyn map (ReLU as `where(u > 0, u, 0)`, the
+# weights as parameters, a `gain` on the recurrent weights), on which `sweep`,
+# `lyapunov_spectrum`, orbit diagrams, `find_cycles` and continuation run as on any catalogued
+# map. `pl_cycles` solves for its fixed points and cycles region by region: with 3 ReLUs every
+# sequence of regions is tried (`complete`).
+
+# %%
+exported = to_model(trained["alrnn"], states=states)
+print(exported.name, exported.n_state, "states,", len(exported.parameters), "parameters")
+for k in (1, 2, 3, 4):
+    cycles = pl_cycles(trained["alrnn"], k)
+    labels, counts = np.unique(cycles.stability.values, return_counts=True)
+    kinds = {str(label): int(count) for label, count in zip(labels, counts, strict=True)}
+    print(f"period {k}: {kinds or 'none'}, complete: {bool(cycles.attrs['complete'])}")

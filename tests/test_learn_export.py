@@ -7,7 +7,7 @@ import torch
 
 from neurodyn.analysis.lyapunov import lyapunov_spectrum
 from neurodyn.flows import parameter_batch
-from neurodyn.learn import ALRNN, PLRNN, ShallowPLRNN, model_lyapunov_spectrum
+from neurodyn.learn import ALRNN, PLRNN, ShallowPLRNN, VanillaRNN, model_lyapunov_spectrum
 from neurodyn.learn.export import linear_form, to_model
 from neurodyn.models import ModelError, compile_model
 
@@ -67,6 +67,25 @@ def test_exported_map_equals_the_torch_step_by_step(index):
         compiled.jacobian(Xn, P, i, J)
         region, _ = form.region(form.active(Xn[:, i]))
         np.testing.assert_allclose(J, region, rtol=0, atol=1e-14)
+
+
+def test_exported_elman_rnn_equals_the_torch_step_by_step():
+    torch.manual_seed(4)
+    net = VanillaRNN(2, units=5).double()
+    model = to_model(net)
+    compiled = compile_model(model)
+    z = 0.5 * torch.randn(3, 5, dtype=torch.float64)
+    X = np.ascontiguousarray(z.numpy().T)
+    P = parameter_batch(model, None, 3)
+    ok = np.ones(3, dtype=bool)
+    with torch.no_grad():
+        for _ in range(50):
+            z = net.closed_loop_step(z)
+            compiled.advance(X, P, 0, 3, 1, model.bound, ok)
+            np.testing.assert_allclose(X.T, z.numpy(), rtol=0, atol=1e-13)
+            X[:] = z.numpy().T
+    with pytest.raises(TypeError, match="VanillaRNN"):
+        linear_form(net)
 
 
 def test_exported_lyapunov_spectrum_equals_the_autograd_estimate():

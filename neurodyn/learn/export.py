@@ -1,11 +1,12 @@
-"""Trained piecewise-linear RNNs as neurodyn map models, and their canonical linear form.
+"""Trained RNNs as neurodyn map models, and the canonical linear form of the piecewise-linear ones.
 
 :func:`to_model` writes the closed-loop map of a trained PLRNN, shPLRNN or AL-RNN
-(:mod:`.plrnn`) as a :class:`~neurodyn.models.Model` of kind ``map``: one state variable
-``z_i`` per latent variable, the ReLU written ``where(u > 0, u, 0)`` in the equation grammar,
-and every trained weight a parameter. Sweeps, Lyapunov spectra, orbit diagrams, period charts,
-:func:`~neurodyn.analysis.bifurcation.find_cycles` and continuation then run on the trained
-model with the same generated numba kernels as on a catalogued map.
+(:mod:`.plrnn`), or of an Elman RNN (:mod:`.rnn`), as a :class:`~neurodyn.models.Model` of kind
+``map``: one state variable ``z_i`` per latent variable (hidden unit), the ReLU written
+``where(u > 0, u, 0)`` in the equation grammar, and every trained weight a parameter. Sweeps,
+Lyapunov spectra, orbit diagrams, period charts, the cycle search (``find_cycles``) and
+continuation then run on the trained model with the same generated numba kernels as on a
+catalogued map.
 
 Conventions
 -----------
@@ -23,6 +24,10 @@ Conventions
   - shPLRNN: ``z_i' = a_i z_i + gain * sum_k w1_i_k relu(sum_j w2_k_j z_j + b_k) + h_i``
   - AL-RNN: ``z_i' = a_i z_i + gain * sum_j w_i_j phi_j + h_i``, ``phi_j = z_j`` for the first
     ``latent - relu_units`` variables and ``relu(z_j)`` for the others.
+  - Elman RNN, its prediction fed back: ``z_i' = tanh(gain * sum_j u_i_j z_j + sum_o r_i_o x_o
+    + b_i)``, ``x_o = sum_j v_o_j z_j + c_o`` (``u`` = ``W_hh``, ``r`` = ``W_ih``, ``b`` the
+    sum of both biases, ``v``, ``c`` the readout; ``gain`` on ``W_hh``). Its state is the
+    hidden state and its observations are ``x``.
 
 :func:`linear_form` gives the same map as ``z' = L z + W1 D(s) (W2 z + b) + h`` with ``D(s)``
 the diagonal 0/1 matrix of the active ReLUs (``s = W2 z + b > 0``, the sign pattern read by
@@ -39,6 +44,7 @@ import torch
 
 from ..models import Model, Parameter, StateVariable
 from .plrnn import ALRNN, PLRNN, ShallowPLRNN
+from .rnn import VanillaRNN
 
 __all__ = ["LinearForm", "linear_form", "to_model"]
 
@@ -53,12 +59,9 @@ def _array(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().to(torch.float64).numpy()
 
 
-def _check(model: object) -> None:
+def _check(model: object, what: str) -> None:
     if not isinstance(model, PLRNN | ShallowPLRNN | ALRNN):
-        raise TypeError(
-            f"only PLRNN, shPLRNN and AL-RNN models export to a map model, got "
-            f"{type(model).__name__}"
-        )
+        raise TypeError(f"{what} a PLRNN, shPLRNN or AL-RNN, got {type(model).__name__}")
 
 
 def _weights(model: _Exportable) -> tuple[list[Parameter], list[str]]:
@@ -90,22 +93,62 @@ def _weights(model: _Exportable) -> tuple[list[Parameter], list[str]]:
     return params, [" + ".join(t) if t else "0" for t in terms]
 
 
+def _piecewise_linear(model: _Exportable) -> tuple[list[Parameter], list[str], str]:
+    """Parameters, equations and observation note of a PLRNN, shPLRNN or AL-RNN."""
+    n = model.latent
+    a, h = _array(model.A), _array(model.h)
+    weights, recurrent = _weights(model)
+    parameters = [
+        *(Parameter(f"a_{i}", float(a[i])) for i in range(n)),
+        *weights,
+        *(Parameter(f"h_{i}", float(h[i])) for i in range(n)),
+    ]
+    equations = [f"a_{i} * z_{i} + gain * ({recurrent[i]}) + h_{i}" for i in range(n)]
+    return parameters, equations, f"observations: z_0..z_{model.obs_dim - 1}"
+
+
+def _elman(model: VanillaRNN) -> tuple[list[Parameter], list[str], str]:
+    """Parameters, equations and observation note of an Elman RNN in closed loop."""
+    n, d = model.units, model.obs_dim
+    w_ih, w_hh = _array(model.cell.weight_ih), _array(model.cell.weight_hh)
+    bias = _array(model.cell.bias_ih) + _array(model.cell.bias_hh)
+    w_out, b_out = _array(model.readout.weight), _array(model.readout.bias)
+    readout = [" + ".join(f"v_{o}_{j} * z_{j}" for j in range(n)) + f" + c_{o}" for o in range(d)]
+    parameters = [
+        *(Parameter(f"u_{i}_{j}", float(w_hh[i, j])) for i in range(n) for j in range(n)),
+        *(Parameter(f"r_{i}_{o}", float(w_ih[i, o])) for i in range(n) for o in range(d)),
+        *(Parameter(f"b_{i}", float(bias[i])) for i in range(n)),
+        *(Parameter(f"v_{o}_{j}", float(w_out[o, j])) for o in range(d) for j in range(n)),
+        *(Parameter(f"c_{o}", float(b_out[o])) for o in range(d)),
+    ]
+    equations = []
+    for i in range(n):
+        recurrent = " + ".join(f"u_{i}_{j} * z_{j}" for j in range(n))
+        fed_back = " + ".join(f"r_{i}_{o} * ({readout[o]})" for o in range(d))
+        equations.append(f"tanh(gain * ({recurrent}) + {fed_back} + b_{i})")
+    return parameters, equations, "observations: v z + c (the readout)"
+
+
 def to_model(
-    model: _Exportable,
+    model: _Exportable | VanillaRNN,
     name: str | None = None,
     states: np.ndarray | None = None,
 ) -> Model:
-    """The closed-loop map of a trained PLRNN, shPLRNN or AL-RNN as a map :class:`Model` (module
-    docstring for the variables, parameters and equations).
+    """The closed-loop map of a trained PLRNN, shPLRNN, AL-RNN or Elman RNN as a map
+    :class:`Model` (module docstring for the variables, parameters and equations).
 
-    ``states``: latent states ``(T, latent)`` on the model's attractor (e.g. from
+    ``states``: latent states ``(T, state_dim)`` on the model's attractor (e.g. from
     :func:`.plrnn.symbolic_sequence`); their range widened by 10 % on each side is the box
     random initial states are drawn from, and their last row the default initial state.
     Without them the box is ``[-3, 3]`` (three standard deviations of the normalised data) and
     the initial state zero.
     """
-    _check(model)
-    n = model.latent
+    if isinstance(model, VanillaRNN):
+        parameters, equations, observed = _elman(model)
+    else:
+        _check(model, "to_model exports an Elman RNN or")
+        parameters, equations, observed = _piecewise_linear(model)
+    n = model.state_dim
     if states is None:
         low, high, initial = np.full(n, -3.0), np.full(n, 3.0), np.zeros(n)
     else:
@@ -114,15 +157,7 @@ def to_model(
             raise ValueError(f"states must be finite with shape (T, {n}), got {states.shape}")
         pad = 0.1 * np.maximum(states.max(0) - states.min(0), 1e-9)
         low, high, initial = states.min(0) - pad, states.max(0) + pad, states[-1]
-    a, h = _array(model.A), _array(model.h)
-    weights, recurrent = _weights(model)
-    parameters = (
-        *(Parameter(f"a_{i}", float(a[i])) for i in range(n)),
-        *weights,
-        *(Parameter(f"h_{i}", float(h[i])) for i in range(n)),
-        Parameter("gain", 1.0, 0.0, np.inf, "1", "factor on the recurrent weights"),
-    )
-    equations = tuple(f"a_{i} * z_{i} + gain * ({recurrent[i]}) + h_{i}" for i in range(n))
+    gain = Parameter("gain", 1.0, 0.0, np.inf, "1", "factor on the recurrent weights")
     mean, scale = _array(model.obs_mean).tolist(), _array(model.obs_scale).tolist()
     return Model(
         name=name or f"trained_{model.kind}",
@@ -131,12 +166,12 @@ def to_model(
             StateVariable(f"z_{i}", float(initial[i]), float(low[i]), float(high[i]))
             for i in range(n)
         ),
-        parameters=parameters,
-        equations=equations,
-        description=f"closed-loop map of a trained {model.kind} (normalised latent state)",
+        parameters=(*parameters, gain),
+        equations=tuple(equations),
+        description=f"closed-loop map of a trained {model.kind} (normalised coordinates)",
         source=model.source,
-        notes=f"observations: z_0..z_{model.obs_dim - 1}, raw = obs_mean + obs_scale * z with "
-        f"obs_mean = {mean}, obs_scale = {scale}",
+        notes=f"{observed}, raw = obs_mean + obs_scale * observation with obs_mean = {mean}, "
+        f"obs_scale = {scale}",
     )
 
 
@@ -181,7 +216,7 @@ class LinearForm:
 def linear_form(model: _Exportable, gain: float = 1.0) -> LinearForm:
     """The map of a trained PLRNN, shPLRNN or AL-RNN as a :class:`LinearForm`, with the
     recurrent weights multiplied by ``gain`` (the exported model's ``gain`` parameter)."""
-    _check(model)
+    _check(model, "linear_form needs")
     n = model.latent
     L = np.diag(_array(model.A))
     h = _array(model.h)
