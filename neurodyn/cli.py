@@ -111,7 +111,6 @@ def simulate_command(
             n_initial=n_initial,
             seed=seed,
             threads=threads,
-            chunk_size=4096 if backend == "numba" else 1 << 18,
             progress=progress,
             backend=backend,
             device=device,

@@ -160,8 +160,8 @@ def test_grid_detector_finds_the_strong_resonances_of_the_companion_map():
     assert "LPNS" not in marks.attrs["labels"]  # impossible with two state variables
 
 
+@pytest.mark.requires("datashader")
 def test_orbit_diagram_figure_shows_both_sweeps(bistable, tmp_path):
-    pytest.importorskip("datashader")
     from neurodyn.analysis.bifurcation.plot import (
         MODE_COLORS,
         orbit_diagram_image,
@@ -196,8 +196,8 @@ def test_orbit_diagram_figure_shows_both_sweeps(bistable, tmp_path):
     assert np.all(rows[np.nonzero(near_b[:, inside])[0]] > 0)
 
 
+@pytest.mark.requires("matplotlib")
 def test_two_parameter_figure(tmp_path):
-    pytest.importorskip("matplotlib")
     from neurodyn.analysis.bifurcation import continue_bifurcation_curve, continue_cycle
     from neurodyn.analysis.bifurcation.plot import plot_two_parameter
 

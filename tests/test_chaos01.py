@@ -7,18 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import logistic
 
 from neurodyn.analysis.chaos01 import first_autocorrelation_minimum, zero_one_test
-
-
-def logistic(n: int, r: float, x0: float = 0.1, transient: int = 1000) -> np.ndarray:
-    x = np.empty(n)
-    v = x0
-    for t in range(n + transient):
-        v = r * v * (1.0 - v)
-        if t >= transient:
-            x[t - transient] = v
-    return x
 
 
 def direct_k_c(phi: np.ndarray, c: float, n_cut: int) -> float:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import logistic
 
 from neurodyn.analysis.entropy import permutation_entropy, sample_entropy
 
@@ -14,16 +15,6 @@ from neurodyn.analysis.entropy import permutation_entropy, sample_entropy
 def antropy():
     """antropy 0.2.3, the peer (a dev extra); compiles its numba functions on import (~10 s)."""
     return pytest.importorskip("antropy")
-
-
-def logistic(n: int, r: float, x0: float = 0.1, transient: int = 1000) -> np.ndarray:
-    x = np.empty(n)
-    v = x0
-    for t in range(n + transient):
-        v = r * v * (1.0 - v)
-        if t >= transient:
-            x[t - transient] = v
-    return x
 
 
 def brute_force_sample_entropy(x: np.ndarray, m: int, r: float, tie: str) -> float:

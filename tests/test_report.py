@@ -322,6 +322,7 @@ def test_points_keep_distinct_file_names(study):
     ]
 
 
+@pytest.mark.requires("jinja2")
 def test_caption_files_match_the_report(tmp_path):
     written = write_captions(tmp_path)
     committed = ROOT / "workflows" / "report"
@@ -330,7 +331,8 @@ def test_caption_files_match_the_report(tmp_path):
         assert (committed / path.name).read_text(encoding="utf-8") == path.read_text("utf-8")
     # figures.rst gives each file of the figures directory its own caption (Snakemake renders
     # captions with Jinja2, the file's pattern wildcard in snakemake.wildcards)
-    jinja2 = pytest.importorskip("jinja2")
+    import jinja2
+
     template = jinja2.Template((committed / "figures.rst").read_text(encoding="utf-8"))
     for name, key in [(k, k) for k in SIZES if k != "phase"] + [
         ("phase_point_1", "phase_portrait")

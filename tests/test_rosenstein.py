@@ -6,28 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import henon_x, logistic
 
 from neurodyn.analysis.rosenstein import rosenstein_lyapunov
-
-
-def logistic(n: int, r: float, x0: float = 0.1, transient: int = 1000) -> np.ndarray:
-    x = np.empty(n)
-    v = x0
-    for t in range(n + transient):
-        v = r * v * (1.0 - v)
-        if t >= transient:
-            x[t - transient] = v
-    return x
-
-
-def henon_x(n: int, a: float = 1.4, b: float = 0.3, transient: int = 1000) -> np.ndarray:
-    x = np.empty(n)
-    u, v = 0.1, 0.1
-    for t in range(n + transient):
-        u, v = 1.0 - a * u * u + v, b * u
-        if t >= transient:
-            x[t - transient] = u
-    return x
 
 
 def test_logistic_map_r4_gives_ln2():

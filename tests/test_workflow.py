@@ -48,6 +48,8 @@ def _same_values(a: xr.Dataset, b: xr.Dataset) -> None:
     assert {k: a.attrs[k] for k in keep} == {k: b.attrs[k] for k in keep}
 
 
+@pytest.mark.workflow
+@pytest.mark.requires("snakemake")
 def test_dry_run_plans_the_default_study(tmp_path):
     done = subprocess.run(
         [*snakemake_command(REPO / "workflows/config/default.yaml", cores=2, dry_run=True),
@@ -121,6 +123,8 @@ def _snakemake(config: Path, workdir: Path, cores: int, *targets: str) -> subpro
     )
 
 
+@pytest.mark.workflow
+@pytest.mark.requires("snakemake")
 def test_killed_job_resumes_with_only_the_missing_work(tmp_path):
     config_path = _tiny(tmp_path, results=str(tmp_path / "results"))
     config = load_study(config_path)
@@ -167,9 +171,10 @@ def test_killed_job_resumes_with_only_the_missing_work(tmp_path):
     assert orbit.sizes["sigma_2_1"] == 50 and list(orbit["mode"].values) == ["forward", "backward"]
 
 
+@pytest.mark.workflow
+@pytest.mark.requires("snakemake")
 def test_snakemake_report_lists_the_figures(tmp_path):
     """`snakemake --report` after a run: a self-contained HTML page with the figures."""
-    pytest.importorskip("snakemake")
     config_path = _tiny(
         tmp_path, results=str(tmp_path / "results"),
         sweep={"sigma_1_2": "0:0.5:2", "sigma_2_1": "0:0.5:2"}, measures=["lyapunov"],
@@ -189,6 +194,8 @@ def test_snakemake_report_lists_the_figures(tmp_path):
     assert sys.getsizeof(text) > 100_000  # the figures are embedded
 
 
+@pytest.mark.workflow
+@pytest.mark.requires("snakemake")
 def test_reservoir_and_train_rules(tmp_path):
     """Config sections `reservoir` and `train` add their rules; training asks for a GPU; the
     reservoir sweep through the workflow equals the library call."""

@@ -27,6 +27,7 @@ from ..models import Model, compile_model
 from ..models.jit import stable_jit
 from ..models.vecmath import small_matmul
 from ..sim.batch import thread_count
+from ..sim.choice import default_chunk_size
 from ..sim.kernels import BLOCK
 
 __all__ = ["LyapunovResult", "kaplan_yorke_dimension", "lyapunov_spectrum"]
@@ -161,7 +162,8 @@ def lyapunov_spectrum(
     ok = np.ones(batch, dtype=np.bool_)
     bound = float(model.bound if bound is None else bound)
     if choice.backend == "torch":
-        from ..backends.runtime import default_chunk_size
+        if not isinstance(model, Model):
+            raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
         from ..backends.torch_lyapunov import qr_log_r
 
         log_r, ok = qr_log_r(

@@ -1,4 +1,5 @@
-"""Run-time settings of the torch backend: CPU threads and the default chunk size."""
+"""Run-time settings of the torch backend: CPU threads. (Chunk sizes follow the one policy of
+:func:`neurodyn.sim.choice.default_chunk_size`.)"""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import os
 
 import torch
 
-from ..sim.batch import scoped_threads
+from ..sim.threads import scoped_threads
 
-__all__ = ["default_chunk_size", "torch_threads"]
+__all__ = ["torch_threads"]
 
 
 def torch_threads(threads: int | None) -> contextlib.AbstractContextManager[None]:
@@ -18,7 +19,3 @@ def torch_threads(threads: int | None) -> contextlib.AbstractContextManager[None
                           torch.set_num_threads)
 
 
-def default_chunk_size(device: str) -> int:
-    """Points advanced together by default: on the CPU 65536 (a float64 state row of 512 KiB
-    stays in cache), on a GPU 2**21 (enough to fill it; a few hundred MiB for small models)."""
-    return 65536 if device == "cpu" else 1 << 21

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from ..models import Model
-from ..sim.batch import empty_outputs
+from ..sim.choice import Backend
 from ..sim.kernels import Outputs, Schedule
-from . import Backend
+from ..sim.schedule import Runner, kept_slot, register_runner
 from .runtime import torch_threads
 from .torch_model import torch_model
 
-__all__ = ["count_distinct", "run_torch"]
+__all__ = ["count_distinct", "run_torch_chunk"]
 
 
 def count_distinct(value: torch.Tensor, values: torch.Tensor, count: torch.Tensor, s: Schedule):
@@ -65,38 +64,27 @@ def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> t
         torch.minimum(minimum, X, out=minimum)
         torch.maximum(maximum, X, out=maximum)
         total += X
-        back = s.steps - t
-        if back % s.every == 0 and back // s.every < s.keep:
-            kept[s.keep - 1 - back // s.every] = X
-        if back < s.distinct_window:
+        slot = kept_slot(t, s)
+        if slot is not None:
+            kept[slot] = X
+        if s.steps - t < s.distinct_window:
             count_distinct(X[s.distinct_variable], distinct_values, distinct_count, s)
     return X, Outputs(kept, minimum, maximum, total, distinct_values, distinct_count, ok)
 
 
-def run_torch(
-    model: Model,
-    X: np.ndarray,
-    P: np.ndarray,
-    schedule: Schedule,
-    choice: Backend,
-    threads: int | None,
-    chunk_size: int,
-    progress: bool,
-) -> Outputs:
-    """Run ``schedule`` for states ``X`` and parameters ``P`` (float64 numpy) chunk by chunk on
-    ``choice``'s device and dtype; returns the outputs as float64 numpy arrays and overwrites
-    ``X`` with the final states."""
-    batch = X.shape[1]
-    out = empty_outputs(model.n_state, batch, schedule)
+def run_torch_chunk(
+    model: Model, x: np.ndarray, p: np.ndarray, schedule: Schedule, choice: Backend
+) -> tuple[np.ndarray, Outputs]:
+    """One chunk (float64 numpy) through the schedule on ``choice``'s device and dtype; the
+    final states and outputs come back as float64 numpy arrays (the runner of the ``torch``
+    backend, :func:`neurodyn.sim.schedule.run_in_chunks`)."""
     options = {"dtype": getattr(torch, choice.dtype), "device": choice.device}
-    starts = range(0, batch, max(1, int(chunk_size)))
-    with torch_threads(threads), torch.no_grad():
-        for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
-            part = slice(start, min(start + chunk_size, batch))
-            x = torch.as_tensor(X[:, part], **options)
-            p = torch.as_tensor(P[:, part], **options)
-            final, chunk = _run_chunk(model, x, p, schedule)
-            for whole, piece in zip(out, chunk, strict=True):
-                whole[..., part] = piece.cpu().numpy()
-            X[:, part] = final.cpu().numpy()
-    return out
+    with torch.no_grad():
+        final, chunk = _run_chunk(
+            model, torch.as_tensor(x, **options), torch.as_tensor(p, **options), schedule
+        )
+        out = Outputs(*(piece.cpu().numpy() for piece in chunk))
+        return final.cpu().numpy(), out
+
+
+register_runner(Runner("torch", run_torch_chunk, torch_threads))

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ..models import Model, compile_model, get_model
-from ..models.noise import _seed64, sde_kernel
+from ..models.noise import sde_kernel, seed64
 from ..provenance import provenance
 
 __all__ = ["parameter_batch", "trajectory"]
@@ -107,7 +107,7 @@ def trajectory(
             amplitudes[model.state_names.index(name)] = float(value)
         kernel = sde_kernel(compiled.rhs, model.integrator)
         dt_row = model.parameter_names.index("dt")
-        key, stream = _seed64(seed), np.uint64(0)
+        key, stream = seed64(seed), np.uint64(0)
         kernel(X, P, amplitudes, key, stream, 0, total, every, skip, dt_row, 0, kept, bound, ok)
     else:
         compiled.advance(X, P, 0, n_points, skip, bound, ok)

@@ -31,9 +31,11 @@ from numba import njit, prange, uint64
 
 __all__ = [
     "NOISE_INTEGRATORS",
+    "fill_normals",
     "gaussians",
     "philox4x64",
     "sde_kernel",
+    "seed64",
     "standard_normal",
 ]
 
@@ -112,7 +114,7 @@ def gaussians(seed, stream, step, point, block, out):
 
 
 @njit(cache=True)
-def _fill_normals(seed, stream, step, point, out):
+def fill_normals(seed, stream, step, point, out):
     """Standard normals for channels ``0 .. len(out) - 1`` of ``point`` at ``step``."""
     four = np.empty(4)
     n = out.shape[0]
@@ -133,17 +135,19 @@ def standard_normal(
     shape = tuple(int(s) for s in shape)
     points, channels = (shape[0], 1) if len(shape) == 1 else shape
     out = np.empty((points, channels))
-    _normals_grid(_seed64(seed), np.uint64(stream), np.uint64(step), out)
+    _normals_grid(seed64(seed), np.uint64(stream), np.uint64(step), out)
     return out.reshape(shape)
 
 
 @njit(cache=True)
 def _normals_grid(seed, stream, step, out):
     for i in range(out.shape[0]):
-        _fill_normals(seed, stream, step, uint64(i), out[i])
+        fill_normals(seed, stream, step, uint64(i), out[i])
 
 
-def _seed64(seed: int) -> np.uint64:
+def seed64(seed: int) -> np.uint64:
+    """``seed`` as the uint64 key of the noise streams; ValueError unless an integer in
+    [0, 2**64)."""
     if isinstance(seed, bool | np.bool_) or int(seed) != seed or not 0 <= int(seed) < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), not {seed!r}")
     return np.uint64(int(seed))
@@ -185,7 +189,7 @@ def sde_kernel(rhs, integrator: str):
             for t in range(steps):
                 if not ok[i]:
                     break
-                _fill_normals(seed, stream, uint64(first_step + t + 1), uint64(index0 + i), xi)
+                fill_normals(seed, stream, uint64(first_step + t + 1), uint64(index0 + i), xi)
                 rhs(x, p, k1, 0, 1)
                 if heun:
                     for r in range(n):

@@ -160,21 +160,3 @@ def bundled_connectome() -> Connectome:
         labels=generated.labels,
         source=f"{weights.name}, {lengths.name}: " + generated.source,
     )
-
-
-def write_bundled_connectome(directory: str | Path = DATA) -> None:
-    """Write the bundled connectome's CSV files (17 significant digits)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    c = synthetic_connectome()
-    header = c.source + "\nW[i, j]: edge from region j to region i; regions " + " ".join(c.labels)
-    np.savetxt(
-        directory / "synthetic80_weights.csv", c.weights, delimiter=",", fmt="%.17g", header=header
-    )
-    np.savetxt(
-        directory / "synthetic80_lengths.csv",
-        c.lengths,
-        delimiter=",",
-        fmt="%.17g",
-        header=c.source + "\nfibre lengths in mm; regions " + " ".join(c.labels),
-    )

@@ -32,15 +32,9 @@ import numpy as np
 import torch
 
 from ..models import Model, ModelError, get_model
-from ..models.torchgen import torch_function, torch_function_source, used_parameters
+from ..models.torchgen import torch_function, used_parameters
 
 __all__ = ["AttractorClassifier", "FlowNetwork", "attractor_patterns", "torch_rhs"]
-
-
-def torch_source(model: Model) -> str:
-    """Source of the generated equations that :func:`torch_rhs` wraps (see
-    :func:`neurodyn.models.torchgen.torch_function_source`)."""
-    return torch_function_source(model, "equations")
 
 
 @cache

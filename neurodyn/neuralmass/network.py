@@ -46,7 +46,7 @@ from numba import njit, uint64
 
 from ..flows.trajectory import parameter_batch
 from ..models import Model, ModelError, compile_model, get_model
-from ..models.noise import _fill_normals, _seed64
+from ..models.noise import fill_normals, seed64
 from ..provenance import provenance
 
 __all__ = ["DEFAULT_COUPLING", "OUNoise", "delay_steps", "simulate_network"]
@@ -269,7 +269,7 @@ def _network_kernel(rhs, heun: bool):
                             X[r, i] = X[r, i] + dt * k1[r, i]
                 if plan.noise:
                     for i in range(N):
-                        _fill_normals(plan.seed, uint64(0), uint64(t + 1), uint64(i), xi)
+                        fill_normals(plan.seed, uint64(0), uint64(t + 1), uint64(i), xi)
                         for r in range(n):
                             if ou_scale[r, i] != 0.0:
                                 ou[r, i] = (
@@ -400,7 +400,7 @@ def simulate_network(
         coupled=row,
         noise=noisy,
         dense=bool(D.max() == 0),
-        seed=_seed64(seed),
+        seed=seed64(seed),
         ou_decay=dt / noise.tau if noise is not None else 0.0,
         ou_kick=noise.sigma if noise is not None else 0.0,
     )

@@ -59,7 +59,7 @@ def sweep(
     max_distinct: int = 64,
     bound: float | None = None,
     threads: int | None = None,
-    chunk_size: int = 65536,
+    chunk_size: int | None = None,
     progress: bool = False,
     backend: str = "numba",
     device: str = "auto",
