@@ -263,6 +263,7 @@ def test_newton_fixed_point_of_a_ring_and_its_multipliers():
                                np.abs(dense).max(), rtol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["ring_star", "heterogeneous_chain", "chemical"])
 def test_torch_network_kernel_equals_numba(case):
     torch = pytest.importorskip("torch")

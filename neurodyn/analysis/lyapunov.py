@@ -333,6 +333,8 @@ def lyapunov_spectrum(
     ok = np.ones(batch, dtype=np.bool_)
     bound = float(model.bound if bound is None else bound)
     if choice.backend == "torch":
+        if not isinstance(model, Model):
+            raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
         from ..backends.torch_lyapunov import qr_log_r
 
         log_r, ok = qr_log_r(

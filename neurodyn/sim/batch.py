@@ -84,8 +84,8 @@ def iterate_batch(
         distinct_tol=distinct_tol,
         bound=bound,
     )
-    if choice.backend == "torch" and not isinstance(model, Model):
-        raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
+    if choice.backend != "numba" and not isinstance(model, Model):
+        raise ValueError(f"{model.name!r} runs on the numba backend only, not on {choice.backend}")
     if chunk_size is None:
         chunk_size = default_chunk_size(choice.device)
     out = run_in_chunks(model, X, P, schedule, choice, threads, chunk_size, progress)
