@@ -132,6 +132,13 @@ def check_study(
             model.resolve_parameters(continuation_parameters(config)[2])
     except ModelError as err:
         raise StudyError(f"study config: {err}") from None
+    classifier = config.get("classifier")
+    if classifier is not None and classifier["data"] != "digits":
+        if not Path(classifier["data"]).expanduser().is_file():
+            raise StudyError(
+                f"classifier/data: no image file at {classifier['data']} (give 'digits' or an "
+                ".npz file with arrays 'images' and 'labels', e.g. MNIST)"
+            )
     simulation = config["simulation"]
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
