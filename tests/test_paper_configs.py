@@ -110,3 +110,22 @@ def test_marino_config_refuses_a_missing_mnist_file(tmp_path):
     config["classifier"]["data"] = str(tmp_path / "mnist.npz")
     with pytest.raises(StudyError, match="classifier/data: no image file at .*mnist.npz"):
         check_study(config)
+
+
+@pytest.mark.slow
+def test_ring_star_config_finds_its_supercritical_neimark_sacker_point():
+    config = yaml.safe_load((PAPERS / "nair2024_ring_star.yaml").read_text())
+    config["sweep"] = {"sigma1": "-0.2:0.02:12", "sigma2": "-0.05:0.05:3"}
+    config["continuation"]["curve_steps"] = 60
+    ds = compute_continuation(check_study(config))
+    branches = dict(branches_from_dataset(ds))
+    # the header's values: NS at sigma1 = -0.0706 (sigma2 = 0) with d = -0.162 (supercritical:
+    # a stable closed invariant curve is born), no flip in the plane
+    (ns,) = branches["P1.1-"].points("NS")
+    assert ns.parameters["sigma1"] == pytest.approx(-0.0706, abs=1e-4)
+    assert ns.coefficients["d"] == pytest.approx(-0.162, abs=1e-3)
+    assert not any(b.points("PD") for b in branches.values())
+    # the NS curve crosses the plane; the symmetric peripherals give no codim-2 points on it
+    (curve,) = [b for b in branches.values() if b.kind == "NS"]
+    assert [p.label for p in curve.special] == ["EP", "EP"]
+    np.testing.assert_allclose(np.abs(curve.multipliers).max(axis=1), 1.0, atol=1e-8)
