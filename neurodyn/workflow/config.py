@@ -140,6 +140,12 @@ def check_study(
                 ".npz file with arrays 'images' and 'labels', e.g. MNIST)"
             )
     simulation = config["simulation"]
+    initial = simulation.get("initial")
+    if initial is not None and any(len(state) != model.n_state for state in initial):
+        raise StudyError(
+            f"simulation/initial: each state needs {model.n_state} values "
+            f"({', '.join(model.state_names)})"
+        )
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
         raise StudyError(

@@ -36,6 +36,7 @@ def compute_chunk(config: Mapping[str, Any], index: int, threads: int | None = 1
             keep=simulation["keep"],
             every=simulation["every"],
             n_initial=simulation["n_initial"],
+            initial=simulation.get("initial"),
             seed=simulation["seed"],
             bound=simulation.get("bound"),
             threads=threads,
