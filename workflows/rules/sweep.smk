@@ -6,7 +6,9 @@ rule sweep_chunk:
     output:
         directory(f"{STUDY}/parts/chunk_{{chunk}}.zarr"),
     params:
-        study=section(config, "bifurcation", "report", "description"),
+        study=section(
+            config, "bifurcation", "report", "description", "continuation", "classifier"
+        ),
     threads: config["threads"]
     resources:
         mem_mb=2000,
@@ -36,7 +38,11 @@ rule orbit_diagram:
     output:
         directory(f"{STUDY}/orbit.zarr"),
     params:
-        study=section(config, "measures", "measure_options", "chunk_size", "report", "description"),
+        study=section(
+            config,
+            *("measures", "measure_options", "chunk_size", "report", "description"),
+            *("continuation", "classifier"),
+        ),
     threads: config["threads"]
     resources:
         mem_mb=2000,
