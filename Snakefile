@@ -8,6 +8,7 @@
 #   results/<study>/report/report.html     the bifurcation and synchronization report
 #   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
 #   results/<study>/models/<name>/          trained models (when the config has `train`)
+#   results/<study>/classifier/            Marino et al.'s classifier (`classifier`)
 #
 # Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
 from snakemake.utils import min_version
@@ -45,6 +46,7 @@ include: "workflows/rules/report.smk"
 include: "workflows/rules/reservoir.smk"
 include: "workflows/rules/learn.smk"
 include: "workflows/rules/continuation.smk"
+include: "workflows/rules/classifier.smk"
 
 
 rule all:
@@ -53,4 +55,5 @@ rule all:
         f"{STUDY}/report",
         [f"{STUDY}/reservoir.zarr"] if config.get("reservoir") else [],
         [f"{STUDY}/models/{name}" for name in config.get("train", {})],
+        [f"{STUDY}/classifier"] if config.get("classifier") else [],
     default_target: True

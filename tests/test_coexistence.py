@@ -60,3 +60,24 @@ def test_classes_from_samples():
     np.testing.assert_array_equal(attractor_classes(samples, 0.05, 1e-6), [0, 0, 1, -1])
     points = np.stack([np.full((5, 2), 1.0), np.full((5, 2), 1.0 + 1e-9), np.full((5, 2), -1.0)])
     np.testing.assert_array_equal(attractor_classes(points, 0.05, 1e-6), [0, 0, 1])
+
+
+def test_study_initial_states_given_explicitly():
+    import pytest
+
+    from neurodyn.workflow import StudyError, check_study, compute_chunk
+
+    study = {
+        "study": "henon_ic",
+        "model": "henon",
+        "sweep": {"a": "0.2,1.0", "b": "0.3"},
+        "simulation": {"steps": 500, "keep": 100, "initial": [[0.1, 0.0], [-0.2, 0.05]]},
+        "measures": ["coexistence"],
+    }
+    ds = compute_chunk(check_study(study), 0)
+    np.testing.assert_array_equal(ds["x_initial"].values.ravel()[:2], [0.1, -0.2])
+    # both states reach the stable fixed point at a = 0.2 and the 2-cycle at a = 1.0
+    np.testing.assert_array_equal(ds["n_attractors"].values.ravel(), [1, 1, 1, 1])
+    study["simulation"]["initial"] = [[0.1, 0.0, 3.0]]
+    with pytest.raises(StudyError, match="simulation/initial: each state needs 2 values"):
+        check_study(study)

@@ -169,5 +169,9 @@ def test_report_names_the_bifurcations_and_draws_the_branches(store, tmp_path):
     row = html.split('data-label="PD" data-location="')[1].split('"')[0]
     assert json.loads(row.replace("&quot;", '"'))["a"] == pytest.approx(flip(0.2), abs=1e-9)
     assert "flip (period doubling)" in html and "fold (saddle-node, limit point)" in html
+    # the phenomena list names the cascade with its places: a = 3 (1 - b)^2 / 4 = 0.48 and
+    # (1 - b)^2 + (1 + b)^2 / 4 = 1 at b = 0.2, and the chaos the Lyapunov chart shows
+    assert "period 1 → 2 at a = 0.48, b = 0.2; period 2 → 4 at a = 1, b = 0.2." in html
+    assert 'data-phenomenon="chaos"' in html and 'data-phenomenon="LP"' in html
     # captions state the parameters
     assert "Parameters: a from -0.1 to 1.1; b = 0.2; variable x." in html

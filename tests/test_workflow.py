@@ -64,9 +64,11 @@ def test_dry_run_plans_the_default_study(tmp_path):
     default = load_study(REPO / "workflows/config/default.yaml")
     jobs = dict(
         line.split()[:2] for line in done.stdout.splitlines()
-        if line.split()[:1] and line.split()[0] in {"sweep_chunk", "merge_sweep", "report"}
+        if line.split()[:1]
+        and line.split()[0] in {"sweep_chunk", "merge_sweep", "report", "continuation"}
     )
-    assert jobs == {"sweep_chunk": str(n_chunks(default, 2)), "merge_sweep": "1", "report": "1"}
+    assert jobs == {"sweep_chunk": str(n_chunks(default, 2)), "merge_sweep": "1", "report": "1",
+                    "continuation": "1"}
     assert n_chunks(default, 2) == 2  # chunk_size auto: one job per core (little work per job)
 
 

@@ -17,7 +17,14 @@ import xarray as xr
 
 from ..store.attrs import attr_value
 
-__all__ = ["NAMES", "branch_table", "draw_branches", "orbit_branches", "parameters_text"]
+__all__ = [
+    "NAMES",
+    "branch_table",
+    "draw_branches",
+    "orbit_branches",
+    "parameters_text",
+    "phenomena_list",
+]
 
 #: Full names of the labels (Kuznetsov & Meijer, Numerical Bifurcation Analysis of Maps, 2019).
 NAMES = {
@@ -136,3 +143,70 @@ def branch_table(branches: list, notes: list[str]) -> str:
         parts.append(f"<p>Not continued:</p><ul>{items}</ul>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def phenomena_list(ds: xr.Dataset, branches: list) -> str:
+    """HTML: the phenomena the stores show, each with its location: the period-doubling cascade
+    (the flips of the cycle branches, period by period), the Neimark–Sacker points, the
+    codimension-2 points, where attractors coexist (``n_attractors``) and where the largest
+    Lyapunov exponent is positive (chaos). ``data-phenomenon`` names each item."""
+    items = []
+    flips = sorted(
+        (b.period, p.parameters) for _, b in branches if b.kind == "cycle" for p in b.points("PD")
+    )
+    if flips:
+        steps = "; ".join(f"period {k} → {2 * k} at {parameters_text(w)}" for k, w in flips)
+        items.append(("period_doubling", f"Period doubling: {steps}."))
+    for label, name in (("NS", "Neimark–Sacker"), ("LP", "fold")):
+        found = [p for _, b in branches if b.kind == "cycle" for p in b.points(label)]
+        if found:
+            where = "; ".join(parameters_text(p.parameters) for p in found)
+            items.append((label, f"{name} ({label}): {where}."))
+    codim2 = [p for _, b in branches if b.kind != "cycle" for p in b.special if p.label != "EP"]
+    if codim2:
+        where = "; ".join(f"{p.label} at {parameters_text(p.parameters)}" for p in codim2)
+        items.append(("codim2", f"Codimension-2 points: {where}."))
+    if "n_attractors" in ds:
+        count = (
+            ds["n_attractors"].max("ic") if "ic" in ds["n_attractors"].dims else ds["n_attractors"]
+        )
+        many = count.where(count > 1, drop=True)
+        if many.size and np.isfinite(many.values).any():
+            ranges = ", ".join(
+                f"{d} in [{float(many[d].min()):.4g}, {float(many[d].max()):.4g}]"
+                for d in count.dims
+            )
+            items.append(
+                (
+                    "coexistence",
+                    f"Coexisting attractors (up to {int(np.nanmax(many.values))}) at "
+                    f"{int(np.isfinite(many.values).sum())} of {count.size} grid points, "
+                    f"{ranges}.",
+                )
+            )
+    if "lyapunov" in ds:
+        lam = ds["lyapunov"]
+        lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
+        lam = lam.max("ic") if "ic" in lam.dims else lam
+        chaotic = lam.where(lam > 0.01, drop=True)
+        if chaotic.size and np.isfinite(chaotic.values).any():
+            ranges = ", ".join(
+                f"{d} in [{float(chaotic[d].min()):.4g}, {float(chaotic[d].max()):.4g}]"
+                for d in lam.dims
+            )
+            items.append(
+                (
+                    "chaos",
+                    f"Chaos (largest Lyapunov exponent above 0.01 per iteration, up to "
+                    f"{float(np.nanmax(chaotic.values)):.3g}) at "
+                    f"{int(np.isfinite(chaotic.values).sum())} of {lam.size} grid points, "
+                    f"{ranges}.",
+                )
+            )
+    if not items:
+        return ""
+    lis = "".join(f'<li data-phenomenon="{escape(key)}">{escape(text)}</li>' for key, text in items)
+    return (
+        '<section id="phenomena"><h2>Phenomena found</h2><p>Found by the tools in the stores '
+        f"of this study, with their locations.</p><ul>{lis}</ul></section>"
+    )

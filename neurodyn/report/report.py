@@ -14,7 +14,7 @@ from ..store import open_dataset
 from ..store.attrs import attr_value
 from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
-from .continuation import branch_table, orbit_branches, parameters_text
+from .continuation import branch_table, orbit_branches, parameters_text, phenomena_list
 from .figures import (
     coexistence_figure,
     curve_from_dataset,
@@ -164,7 +164,10 @@ def write_report(
         portraits=portraits,
         notices=notices,
         stores=stores,
-        sections=(branch_table(branches, notes),) if continuation_store is not None else (),
+        sections=(
+            phenomena_list(ds, branches),
+            *((branch_table(branches, notes),) if continuation_store is not None else ()),
+        ),
     )
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")

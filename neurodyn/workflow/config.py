@@ -240,7 +240,20 @@ def check_study(
         _check_simulation(config, model, axes)
     except ModelError as err:
         raise StudyError(f"study config: {err}") from None
+    classifier = config.get("classifier")
+    if classifier is not None and classifier["data"] != "digits":
+        if not Path(classifier["data"]).expanduser().is_file():
+            raise StudyError(
+                f"classifier/data: no image file at {classifier['data']} (give 'digits' or an "
+                ".npz file with arrays 'images' and 'labels', e.g. MNIST)"
+            )
     simulation = config["simulation"]
+    initial = simulation.get("initial")
+    if initial is not None and any(len(state) != model.n_state for state in initial):
+        raise StudyError(
+            f"simulation/initial: each state needs {model.n_state} values "
+            f"({', '.join(model.state_names)})"
+        )
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
         raise StudyError(

@@ -37,7 +37,8 @@ def compute_chunk(
     simulation = config["simulation"]
     chunk = chunk_block(config, index, slots)
     seed = simulation["seed"]
-    initial = initial_states(model, simulation["n_initial"], seed)[chunk.ic]
+    initial = initial_states(model, simulation["n_initial"], seed, simulation.get("initial"))
+    initial = initial[chunk.ic]
     with thread_count(threads):
         ds = sweep(
             model,

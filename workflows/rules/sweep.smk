@@ -3,7 +3,7 @@
 # Resources come from the study's pre-flight estimate (neurodyn.workflow.plan).
 
 # sections with rules and stores of their own: a change to one of them reruns no sweep job
-OTHER_SECTIONS = ("continuation", "reservoir", "train")
+OTHER_SECTIONS = ("continuation", "classifier", "reservoir", "train")
 
 
 rule sweep_chunk:
