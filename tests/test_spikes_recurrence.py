@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import henon_x, logistic
 
 from neurodyn.analysis.embedding import (
     auto_mutual_information,
@@ -36,14 +37,6 @@ def _rulkov_bursting(steps: int, alpha: float = 4.3, y0: float = -3.0) -> np.nda
     ds = trajectory("rulkov2001", steps=steps, transient=2000,
                     initial=np.array([-1.0, y0]), parameters={"alpha": alpha})
     return ds["x"].values
-
-
-def _logistic(n: int, r: float = 3.9, x0: float = 0.3) -> np.ndarray:
-    x = np.empty(n)
-    x[0] = x0
-    for i in range(1, n):
-        x[i] = r * x[i - 1] * (1 - x[i - 1])
-    return x
 
 
 # --- spikes ---------------------------------------------------------------------------------
@@ -116,7 +109,7 @@ def test_sttc_equals_elephant():
 def test_rqa_equals_pyunicorn(metric, dim, delay):
     timeseries = pytest.importorskip("pyunicorn.timeseries")
     # pyunicorn keeps the series in float32: both measure the float32-rounded series
-    x = _logistic(800).astype(np.float32).astype(np.float64)
+    x = logistic(800, 3.9).astype(np.float32).astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kw = {"dim": dim, "tau": delay} if dim > 1 else {}
@@ -186,14 +179,10 @@ def test_mutual_information_identities_and_the_delay_of_a_sine():
 
 
 def test_false_nearest_neighbours_find_the_henon_dimension():
-    x = np.empty(5000)
-    y = 0.0
-    x[0] = 0.1
-    for i in range(1, x.size):
-        x[i], y = 1 - 1.4 * x[i - 1] ** 2 + y, 0.3 * x[i - 1]
-    fnn = false_nearest_neighbours(x[500:], 4)
+    x = henon_x(4500)
+    fnn = false_nearest_neighbours(x, 4)
     assert fnn[0] > 0.5 and fnn[1] < 0.01
-    assert embedding_dimension(x[500:], 5) == 2
+    assert embedding_dimension(x, 5) == 2
 
 
 def test_correlation_sum_equals_brute_force_and_dimension_of_henon():
@@ -204,13 +193,8 @@ def test_correlation_sum_equals_brute_force_and_dimension_of_henon():
     i, j = np.triu_indices(300, k=3)
     expected = [(d[i, j] < r).mean() for r in radii]
     np.testing.assert_allclose(correlation_sum(v, radii, theiler=3), expected, rtol=0, atol=0)
-    x = np.empty(6000)
-    y = 0.0
-    x[0] = 0.1
-    for k in range(1, x.size):
-        x[k], y = 1 - 1.4 * x[k - 1] ** 2 + y, 0.3 * x[k - 1]
     # Grassberger & Procaccia (1983): D2 = 1.21 +- 0.01 for the Henon attractor
-    d2 = correlation_dimension(x[1000:], dim=2, r_range=(0.005, 0.05)).D2
+    d2 = correlation_dimension(henon_x(5000), dim=2, r_range=(0.005, 0.05)).D2
     assert d2 == pytest.approx(1.21, abs=0.06)
 
 

@@ -53,6 +53,7 @@ def elephant_statistics(series: np.ndarray) -> np.ndarray:
 
 
 def logistic(n: int, r: float = 3.9, x0: float = 0.1) -> np.ndarray:
+    """``n`` states of the logistic map from ``x0`` (a plain loop)."""
     x = np.empty(n)
     x[0] = x0
     for t in range(1, n):
