@@ -304,7 +304,14 @@ def _layout(
             )
         for dim in dims:
             sizes[dim].append(part.sizes[dim])
-            indexes[dim].append(_index(part, dim, label) if dim in part.indexes else None)
+            if dim not in part.indexes:
+                indexes[dim].append(None)
+            elif indexes[dim] and indexes[dim][0] is not None and part.indexes[dim].equals(
+                indexes[dim][0]
+            ):  # the first part's labels: keep one copy (parts may hold thousands of labels)
+                indexes[dim].append(indexes[dim][0])
+            else:
+                indexes[dim].append(_index(part, dim, label))
         for name, ref in first.variables.items():
             var = part.variables[name]
             if var.dims != ref.dims or var.dtype != ref.dtype:
