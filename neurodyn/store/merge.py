@@ -11,10 +11,11 @@ they are): the parts must therefore cover the whole grid; a missing block is an 
 hole. xarray's ``combine_by_coords`` is not used because it silently keeps one of two parts with
 identical coordinates and concatenates partially overlapping parts into duplicate labels.
 
-:func:`merge_stores` streams: it reads the parts' coordinates and attributes, writes the
-target's metadata, then copies the parts into it one part and one variable at a time (raw Zarr
-values, so encodings are kept), so its memory is one part's largest variable plus a coverage
-mask of one byte (and an owner index of four) per grid point. :func:`combine_parts` does the
+:func:`merge_stores` streams: it reads the parts' coordinates and attributes (opening one part
+at a time), writes the target's metadata, then copies the parts into it one part and one
+variable at a time (raw Zarr values, so encodings are kept), so its memory is a few copies of
+one part's largest variable plus a coverage mask of one byte (and an owner index of four) per
+grid point. :func:`combine_parts` does the
 same placement in memory for Datasets already loaded.
 """
 
@@ -78,9 +79,8 @@ def merge_stores(
         raise ValueError("merge_stores: no part stores given")
     parts = _OpenedInTurn(paths)
     labels = [str(p) for p in paths]
-    attrs = [dict(part.attrs) for part in parts]
+    split, attrs = _layout(parts, labels)
     attrs = _merged_attrs(attrs, labels, set(ignore_attrs), allow_mixed_provenance)
-    split = _layout(parts, labels)
     template = _guarded(paths[0], lambda: parts[0].isel({d: slice(0, 1) for d in split}).load())
     template.attrs = attrs
     shape = {d: len(split[d]) if d in split else n for d, n in parts[0].sizes.items()}
@@ -107,9 +107,21 @@ def merge_stores(
         def read(number: int, name: str) -> np.ndarray:
             return _read(source(number), paths[number], name)
 
+        def coordinate(number: int, dim: Any) -> Any:
+            if split[dim].dtype.kind in "iuf":  # numbers: stored as they are
+                return read(number, dim)
+            return parts[number].indexes[dim]
+
         # every chunk gets its file, as write_dataset writes them (see .integrity)
         with zarr.config.set({"array.write_empty_chunks": True}):
-            _place_all(parts, labels, split, read=read, target=_ZarrTarget(group))
+            _place_all(
+                parts[0],
+                labels,
+                split,
+                coordinate=coordinate,
+                read=read,
+                target=_ZarrTarget(group),
+            )
         with _quiet_zarr():
             zarr.consolidate_metadata(tmp)
     return Path(out).expanduser().absolute()
@@ -256,7 +268,7 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
     if not parts:
         raise ValueError("combine_parts: no parts given")
     labels = list(labels) if labels is not None else [f"part {i}" for i in range(len(parts))]
-    split = _layout(parts, labels)
+    split, _ = _layout(parts, labels)
     first = parts[0]
     arrays = {
         name: np.empty(
@@ -266,9 +278,10 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
         if name not in split and any(d in split for d in var.dims)
     }
     _place_all(
-        parts,
+        first,
         labels,
         split,
+        coordinate=lambda number, dim: parts[number].indexes[dim],
         read=lambda number, name: np.asarray(parts[number].variables[name].values),
         target=_MemoryTarget(arrays),
     )
@@ -286,18 +299,22 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
     return xr.Dataset(data_vars, coords=coords, attrs=dict(first.attrs))
 
 
-def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.Index]:
-    """Check that the parts fit together; return the split dimensions and their union labels.
+def _layout(
+    parts: Sequence[xr.Dataset], labels: Sequence[str]
+) -> tuple[dict[Any, pd.Index], list[dict[str, Any]]]:
+    """Check that the parts fit together; return the split dimensions with their union labels,
+    and the parts' attributes.
 
-    Reads coordinates, metadata and the (small) variables without a split dimension, never the
-    placed variables, and looks at each part twice, one part at a time, so that it works on
-    lazily opened stores (:class:`_OpenedInTurn`).
+    Reads coordinates and metadata only, looking at each part once, so that it works on lazily
+    opened stores (:class:`_OpenedInTurn`). Values are compared by :func:`_place_all`.
     """
     first = parts[0]
     names, dims = set(first.variables), list(first.dims)
     sizes: dict[Any, list[int]] = {dim: [] for dim in dims}
     indexes: dict[Any, list[pd.Index | None]] = {dim: [] for dim in dims}
+    attrs = []
     for part, label in zip(parts, labels, strict=True):
+        attrs.append(dict(part.attrs))
         if set(part.variables) != names:
             extra, missing = set(part.variables) - names, names - set(part.variables)
             raise ValueError(
@@ -310,7 +327,26 @@ def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.
             )
         for dim in dims:
             sizes[dim].append(part.sizes[dim])
-            indexes[dim].append(_index(part, dim, label) if dim in part.indexes else None)
+            if dim not in part.indexes:
+                indexes[dim].append(None)
+            elif indexes[dim] and indexes[dim][0] is not None and part.indexes[dim].equals(
+                indexes[dim][0]
+            ):  # the first part's labels: keep one copy (parts may hold thousands of labels)
+                indexes[dim].append(indexes[dim][0])
+            else:
+                indexes[dim].append(_index(part, dim, label))
+        for name, ref in first.variables.items():
+            var = part.variables[name]
+            if var.dims != ref.dims or var.dtype != ref.dtype:
+                raise ValueError(
+                    f"merge_stores: variable {name!r} is {var.dims} {var.dtype} in {label} but "
+                    f"{ref.dims} {ref.dtype} in {labels[0]}"
+                )
+            if name not in part.indexes and json_attrs(var.attrs) != json_attrs(ref.attrs):
+                raise ValueError(
+                    f"merge_stores: attributes of variable {name!r} differ between {labels[0]} "
+                    f"({_show(dict(ref.attrs))}) and {label} ({_show(dict(var.attrs))})"
+                )
 
     split: dict[Any, pd.Index] = {}
     for dim in dims:
@@ -324,28 +360,7 @@ def _layout(parts: Sequence[xr.Dataset], labels: Sequence[str]) -> dict[Any, pd.
             continue
         split[dim] = _union(found)
 
-    for part, label in zip(parts[1:], labels[1:], strict=True):
-        for name, ref in first.variables.items():
-            if name in split:
-                continue
-            var = part.variables[name]
-            if var.dims != ref.dims or var.dtype != ref.dtype:
-                raise ValueError(
-                    f"merge_stores: variable {name!r} is {var.dims} {var.dtype} in {label} but "
-                    f"{ref.dims} {ref.dtype} in {labels[0]}"
-                )
-            if json_attrs(var.attrs) != json_attrs(ref.attrs):
-                raise ValueError(
-                    f"merge_stores: attributes of variable {name!r} differ between {labels[0]} "
-                    f"({_show(dict(ref.attrs))}) and {label} ({_show(dict(var.attrs))})"
-                )
-            if not any(d in split for d in ref.dims) and not var.equals(ref):
-                raise ValueError(
-                    f"merge_stores: variable {name!r} has no split dimension "
-                    f"({', '.join(map(str, split)) or 'none'}) but differs between "
-                    f"{labels[0]} and {label}"
-                )
-    return split
+    return split, attrs
 
 
 class _OpenedInTurn(Sequence[xr.Dataset]):
@@ -407,44 +422,58 @@ class _ZarrTarget:
 
 
 def _place_all(
-    parts: Sequence[xr.Dataset],
+    first: xr.Dataset,
     labels: Sequence[str],
     split: dict[Any, pd.Index],
+    coordinate: Callable[[int, Any], Any],
     read: Callable[[int, Any], np.ndarray],
     target: _MemoryTarget | _ZarrTarget,
 ) -> None:
     """Place every part's values of the variables with a split dimension, part by part.
 
-    Coverage is tracked per set of split dimensions (every part holds every variable, so all
-    variables over the same split dimensions are covered alike): ``filled`` and ``owner`` (the
-    part that set a value, for messages) have one entry per point of those dimensions only.
-    Where a part lands on covered points its values must equal what is there (NaN equals NaN).
+    ``coordinate(number, dim)`` and ``read(number, name)`` give part ``number``'s labels along a
+    split dimension and a variable's values. Variables without a split dimension must equal the
+    first part's. Coverage is tracked per set of split dimensions (every part holds every
+    variable, so all variables over the same split dimensions are covered alike): ``filled`` and
+    ``owner`` (the part that set a value, for messages) have one entry per point of those
+    dimensions only. Where a part lands on covered points its values must equal what is there
+    (NaN equals NaN).
     """
-    first = parts[0]
     placed = {
         name: tuple(d for d in var.dims if d in split)
         for name, var in first.variables.items()
         if name not in split and any(d in split for d in var.dims)
     }
+    fixed = {name: read(0, name) for name in first.variables if name not in split
+             and name not in placed}
     cover = {
         key: (np.zeros([len(split[d]) for d in key], bool), np.zeros([len(split[d]) for d in key],
                                                                       np.int32))
         for key in set(placed.values())
     }
-    for number, (part, label) in enumerate(zip(parts, labels, strict=True)):
-        at = {d: split[d].get_indexer(part.indexes[d]) for d in split}
+    for number, label in enumerate(labels):
+        for name, ref in fixed.items():
+            values = read(number, name) if number else ref
+            if values.shape != ref.shape or not _same(values, ref).all():
+                raise ValueError(
+                    f"merge_stores: variable {name!r} has no split dimension "
+                    f"({', '.join(map(str, split)) or 'none'}) but differs between "
+                    f"{labels[0]} and {label}"
+                )
+        at = {d: split[d].get_indexer(coordinate(number, d)) for d in split}
         blocks = {key: np.ix_(*[at[d] for d in key]) for key in cover}
         seen = {key: filled[blocks[key]] for key, (filled, _) in cover.items()}
         for name, key in placed.items():
-            var = part.variables[name]
-            where = tuple(at[d] if d in split else np.arange(var.sizes[d]) for d in var.dims)
+            dims = first.variables[name].dims
+            where = tuple(at[d] if d in split else np.arange(first.sizes[d]) for d in dims)
             values = read(number, name)
             if seen[key].any():
-                shape = [var.sizes[d] if d in split else 1 for d in var.dims]
-                clash = seen[key].reshape(shape) & ~_same(target.get(name, where), values)
+                shape = [len(at[d]) if d in split else 1 for d in dims]
+                there = target.get(name, where)
+                clash = seen[key].reshape(shape) & ~_same(there, values)
                 if clash.any():
                     point = tuple(int(i[0]) for i in np.nonzero(clash))
-                    _overlap_error(name, var, part, label, point, values, target.get(name, where),
+                    _overlap_error(name, dims, first, split, where, point, values, there, label,
                                    labels, cover[key][1][blocks[key]], key)
             target.set(name, where, values)
         for key, (filled, owner) in cover.items():
@@ -466,22 +495,27 @@ def _place_all(
 
 def _overlap_error(
     name: Any,
-    var: xr.Variable,
-    part: xr.Dataset,
-    label: str,
+    dims: tuple[Any, ...],
+    first: xr.Dataset,
+    split: dict[Any, pd.Index],
+    where: tuple[np.ndarray, ...],
     point: tuple[int, ...],
     values: np.ndarray,
     there: np.ndarray,
+    label: str,
     labels: Sequence[str],
     owners: np.ndarray,
     key: tuple[Any, ...],
 ) -> None:
-    where = ", ".join(
-        f"{d}={_show(part.variables[d].values[i] if d in part.variables else i)}"
-        for d, i in zip(var.dims, point, strict=True)
-    )
-    owner = owners[tuple(i for d, i in zip(var.dims, point, strict=True) if d in key)]
+    shown = []
+    for d, i, w in zip(dims, point, where, strict=True):
+        if d in split:
+            shown.append(f"{d}={_show(split[d][w[i]])}")
+        else:
+            label_ = first.variables[d].values[i] if d in first.variables else i
+            shown.append(f"{d}={_show(label_)}")
+    owner = owners[tuple(i for d, i in zip(dims, point, strict=True) if d in key)]
     raise ValueError(
-        f"merge_stores: parts overlap inconsistently: variable {name!r} at {where} is "
+        f"merge_stores: parts overlap inconsistently: variable {name!r} at {', '.join(shown)} is "
         f"{_show(values[point])} in {label} but {_show(there[point])} in {labels[owner]}"
     )

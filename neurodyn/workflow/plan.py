@@ -69,6 +69,10 @@ _POINT_SECONDS = 6e-5  # per point: setup, statistics, Dataset assembly and stor
 _LYAPUNOV_SECONDS = 6e-8  # per exponent, state variable and iteration of the QR method
 _DEFAULT_MEASURE_STEPS = 2000  # neurodyn.analysis.measures.DEFAULT_STEPS
 _WRITE_BYTES_PER_SECOND = 2e8  # store writes and reads
+# per point: indices, masks and temporaries of the kernels and of Dataset assembly; with the
+# terms above, 4.5 KB per point measured for a Chialvo sweep with lambda_1 and period
+# (tests/benchmarks/bench_workflow_scale.py: 250 000-point jobs peaked at 1574 MB)
+_POINT_BYTES = 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +181,10 @@ def _point_costs(config: Mapping[str, Any]) -> tuple[float, float, float]:
     work = (itemsize + 2 * 8) * keep * n_state + 4 * 8 * (n_state + n_param) + 2 * stored
     if measures - {"lyapunov", "period"}:
         work += 3 * 8 * series_keep * (1 + n_state)  # series, node series and their copies
+    window = 2 * int(options.get("max_period", 32))
+    if "period" in measures and keep < window:  # periods continue the run for `window` steps
+        work += 3 * 8 * window * n_state
+    work += _POINT_BYTES
     return seconds, work + stored, stored
 
 
