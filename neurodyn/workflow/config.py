@@ -292,14 +292,12 @@ def section(config: Mapping[str, Any], *drop: str) -> dict[str, Any]:
 
 
 def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
-    """The schedule's counts and bound as the sweep checks them, and one job's memory."""
-    from ..sim.grid import check_memory
+    """The schedule's counts and bound as the sweep checks them. (Whether the jobs fit in
+    memory and on disk is the pre-flight estimate's to say, :func:`.plan.preflight`: it knows
+    whether they run here or on a cluster's nodes.)"""
     from ..sim.schedule import check_schedule
-    from ..sim.sweep import sweep_bytes
-    from .plan import chunk_points
 
     simulation = config["simulation"]
-    runs = chunk_points(config)  # runs of one job (grid points x initial states)
     try:
         check_schedule(
             steps=simulation["steps"],
@@ -307,10 +305,6 @@ def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, A
             keep=simulation["keep"],
             every=simulation["every"],
             bound=simulation.get("bound"),
-        )
-        check_memory(
-            sweep_bytes(model, runs, simulation["keep"]),
-            f"one sweep job ({runs} runs keeping {simulation['keep']} states)",
         )
     except ValueError as err:
         raise StudyError(f"simulation: {err}") from None

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -294,7 +293,9 @@ def estimate_study(config: Mapping[str, Any], slots: int = 1) -> StudyEstimate:
 
 
 def _machine_mem_mb() -> int:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    from ..sim import grid  # looked up when called, so that its reading can be replaced
+
+    return grid.memory_bytes() // 2**20
 
 
 def preflight(
