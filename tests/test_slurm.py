@@ -49,15 +49,38 @@ def _tail(text, n=60):
     return "\n".join(text.splitlines()[-n:])
 
 
+_DAEMONS = ("munged", "slurmctld", "slurmd")
+
+
+def _running(name: str) -> bool:
+    return subprocess.run(["pgrep", "-x", name], capture_output=True).returncode == 0
+
+
+def _stop_daemons(names: list[str]) -> None:
+    """Stop the daemons ``names`` that this tier started: SLURM's by ``scontrol shutdown``,
+    then anything left (munged, or a daemon that did not stop in 30 s) by SIGTERM."""
+    if {"slurmctld", "slurmd"} & set(names):
+        subprocess.run(["scontrol", "shutdown"], capture_output=True, timeout=30, env=_env())
+    deadline = time.monotonic() + 30
+    while any(_running(n) for n in names) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for name in names:
+        subprocess.run(["pkill", "-TERM", "-x", name], capture_output=True)
+
+
 @pytest.fixture(scope="session")
 def slurm_cluster():
-    """A running one-node SLURM cluster (started here unless it already runs)."""
+    """A running one-node SLURM cluster: started here unless it already runs, and then stopped
+    when the tier ends, pass or fail (daemons that ran before are left running)."""
+    started = [name for name in _DAEMONS if not _running(name)]
     t0 = time.monotonic()
     try:
         proc = _run(["bash", str(START_SCRIPT)], timeout=240)
     except subprocess.TimeoutExpired as exc:
+        _stop_daemons(started)
         pytest.fail(f"{START_SCRIPT.name} did not finish within 240 s:\n{exc.stderr or ''}")
     if proc.returncode != 0:
+        _stop_daemons(started)
         pytest.fail(
             f"could not start a SLURM cluster on this machine ({START_SCRIPT.name} exited "
             f"{proc.returncode}; the tier needs root and apt-get):\n"
@@ -65,7 +88,10 @@ def slurm_cluster():
             pytrace=False,
         )
     print(f"SLURM cluster up after {time.monotonic() - t0:.1f} s\n{proc.stderr}")
-    return proc
+    try:
+        yield proc
+    finally:
+        _stop_daemons(started)
 
 
 def test_sbatch_job_runs_and_writes_its_output(slurm_cluster, tmp_path):
