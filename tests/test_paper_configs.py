@@ -71,6 +71,7 @@ def test_marino_config_trains_the_classifier_and_maps_the_bistable_node(tmp_path
     config["sweep"] = {"h_e": "-2.5,-1.2,0", "w_ee": "7.2"}
     config["simulation"]["n_initial"] = 8
     config["classifier"].update(epochs=2, train=300, test_steps=200)
+    config["chunk_size"] = 24  # the whole 3 x 8 grid (points x initial states) in one job
     config = check_study(config)
     # the node at the authors' values (h_e = -1.2, w_ee = 7.2) is bistable: two attractors
     # with x = 0.2136 and 0.3733 (the memories' two values); at h_e = -2.5 and 0 only one

@@ -254,6 +254,13 @@ def check_study(
             f"simulation/initial: each state needs {model.n_state} values "
             f"({', '.join(model.state_names)})"
         )
+    if initial is not None:  # the states given are the initial states: n_initial counts them
+        if simulation["n_initial"] not in (1, len(initial)):
+            raise StudyError(
+                f"simulation: n_initial = {simulation['n_initial']} but {len(initial)} initial "
+                "states are given (leave n_initial out)"
+            )
+        simulation["n_initial"] = len(initial)
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
         raise StudyError(

@@ -13,5 +13,9 @@ rule classifier:
         runtime=120,
     log:
         f"{STUDY}/logs/classifier.log",
+    benchmark:
+        f"{STUDY}/benchmarks/classifier.tsv",
+    conda:
+        "../envs/neurodyn.yaml"
     script:
         "../scripts/classifier.py"
