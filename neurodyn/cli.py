@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from .backends import BACKENDS, DTYPES
-from .cli_analyses import ANALYSIS_COMMANDS
+from .cli_analyses import ANALYSIS_COMMANDS, backend_options
 from .models import ExpressionError, ModelError, get_model, list_models, presets, resolve_model
 from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
 from .sim.schedule import MAX_COUNT
@@ -103,26 +102,7 @@ def models_command(name: str | None) -> None:
     show_default=True,
     help="Say when numba kernels compile and show a progress bar (on stderr).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKENDS),
-    default="numba",
-    show_default=True,
-    help="numba kernels (CPU, float64) or the generated torch code (CPU or GPU).",
-)
-@click.option(
-    "--device",
-    default="auto",
-    show_default=True,
-    help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees one).",
-)
-@click.option(
-    "--dtype",
-    type=click.Choice(DTYPES),
-    default="float64",
-    show_default=True,
-    help="Floating-point type of the torch backend (numba always uses float64).",
-)
+@backend_options
 def simulate_command(
     model_name: str,
     settings: tuple[str, ...],

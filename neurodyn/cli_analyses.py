@@ -31,6 +31,7 @@ import numpy as np
 from .backends import BACKENDS, DTYPES
 from .models import ExpressionError, Model, ModelError, get_model
 from .sim import SweepSpecError, parse_assignment, parse_axis
+from .sim.schedule import MAX_COUNT
 
 __all__ = ["ANALYSIS_COMMANDS", "parse_grid"]
 
@@ -105,6 +106,39 @@ class _LazyChoice(click.Choice):
         """``names`` is the only source of the choices."""
 
 
+_BACKEND_OPTIONS = (
+    click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        default="numba",
+        show_default=True,
+        help="numba kernels (CPU, float64) or the generated torch code (CPU or GPU).",
+    ),
+    click.option(
+        "--device",
+        default="auto",
+        show_default=True,
+        help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees "
+        "one).",
+    ),
+    click.option(
+        "--dtype",
+        type=click.Choice(DTYPES),
+        default="float64",
+        show_default=True,
+        help="Floating-point type of the torch backend (numba always uses float64).",
+    ),
+)
+
+
+def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--backend``, ``--device`` and ``--dtype`` options of every command that iterates
+    a model (``simulate``, ``lyapunov``)."""
+    for option in reversed(_BACKEND_OPTIONS):
+        command = option(command)
+    return command
+
+
 def _measure_names() -> Iterable[str]:
     from .analysis.measures import MEASURES
 
@@ -158,31 +192,16 @@ def _stop_labels() -> Iterable[str]:
     help="Initial states per parameter point (the model's default state, or drawn with --seed).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the drawn initial states."
+    "--seed",
+    type=click.IntRange(0, MAX_COUNT),
+    default=0,
+    show_default=True,
+    help="Seed of the drawn initial states.",
 )
 @_threads_option
 @_out_option
 @_progress_option
-@click.option(
-    "--backend",
-    type=click.Choice(BACKENDS),
-    default="numba",
-    show_default=True,
-    help="numba kernels (CPU, float64) or the generated torch code (CPU or GPU).",
-)
-@click.option(
-    "--device",
-    default="auto",
-    show_default=True,
-    help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees one).",
-)
-@click.option(
-    "--dtype",
-    type=click.Choice(DTYPES),
-    default="float64",
-    show_default=True,
-    help="Floating-point type of the torch backend (numba always uses float64).",
-)
+@backend_options
 def lyapunov_command(
     model_name: str,
     settings: tuple[str, ...],
