@@ -11,9 +11,17 @@ from pathlib import Path
 
 import click
 
-from .cli_analyses import ANALYSIS_COMMANDS, backend_options
-from .models import ExpressionError, ModelError, get_model, list_models, presets, resolve_model
-from .sim import SweepSpecError, parse_assignment, parse_axis, sweep
+from .cli_analyses import (
+    ANALYSIS_COMMANDS,
+    backend_options,
+    command_model,
+    grid_options,
+    initial_state_options,
+    parse_grid,
+    run_options,
+)
+from .models import ExpressionError, ModelError, get_model, list_models, presets
+from .sim import sweep
 from .sim.schedule import MAX_COUNT
 
 __all__ = ["main"]
@@ -31,7 +39,7 @@ def models_command(name: str | None) -> None:
     """List the available models and network presets, or describe model NAME (equations,
     parameters, source)."""
     if name:
-        click.echo(_model(name).describe())
+        click.echo(command_model(name).describe())
         return
     for model_name in list_models():
         model = get_model(model_name)
@@ -43,14 +51,7 @@ def models_command(name: str | None) -> None:
 
 @main.command("simulate")
 @click.argument("model_name", metavar="MODEL")
-@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter.")
-@click.option(
-    "--sweep",
-    "sweeps",
-    multiple=True,
-    metavar="NAME=START:STOP:NUM",
-    help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
-)
+@grid_options
 @click.option(
     "--steps",
     type=click.IntRange(1, MAX_COUNT),
@@ -79,29 +80,8 @@ def models_command(name: str | None) -> None:
     show_default=True,
     help="Stride of the kept states, in iterations.",
 )
-@click.option(
-    "--initial-conditions",
-    "n_initial",
-    type=click.IntRange(1, MAX_COUNT),
-    default=1,
-    show_default=True,
-    help="Initial states per parameter point (the model's default state, or drawn with --seed).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, MAX_COUNT),
-    default=0,
-    show_default=True,
-    help="Seed of the drawn initial states.",
-)
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="Default: all cores.")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Zarr store.")
-@click.option(
-    "--progress/--no-progress",
-    default=True,
-    show_default=True,
-    help="Say when numba kernels compile and show a progress bar (on stderr).",
-)
+@initial_state_options
+@run_options
 @backend_options
 def simulate_command(
     model_name: str,
@@ -123,20 +103,10 @@ def simulate_command(
     """Iterate MODEL over a parameter grid and write the result to a Zarr store."""
     from .store import check_writable, write_dataset
 
-    model = _model(model_name)
+    model = command_model(model_name)
     try:
         check_writable(out)
-        assignments = [parse_assignment(s) for s in settings]
-        fixed = dict(assignments)
-        axes = dict(parse_axis(s) for s in sweeps)
-        for name in [*fixed, *axes]:
-            model.parameter(name)
-        if len(fixed) != len(settings):
-            names = [name for name, _ in assignments]
-            twice = sorted({name for name in names if names.count(name) > 1})
-            raise SweepSpecError(f"--set gives {', '.join(twice)} more than once: {settings}")
-        if len(axes) != len(sweeps):
-            raise SweepSpecError("the same parameter is swept twice")
+        fixed, axes = parse_grid(model, settings, sweeps)
         ds = sweep(
             model,
             axes,
@@ -203,10 +173,3 @@ def info_command(store: Path, verify: bool) -> None:
 
 for _command in ANALYSIS_COMMANDS:
     main.add_command(_command)
-
-
-def _model(name: str):
-    try:
-        return resolve_model(name)
-    except ModelError as err:
-        raise click.UsageError(str(err)) from None

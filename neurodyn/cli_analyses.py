@@ -29,7 +29,7 @@ import click
 import numpy as np
 
 from .backends import BACKENDS, DTYPES
-from .models import ExpressionError, Model, ModelError, get_model
+from .models import ExpressionError, Model, ModelError, resolve_model
 from .sim import SweepSpecError, parse_assignment, parse_axis
 from .sim.schedule import MAX_COUNT
 
@@ -43,19 +43,26 @@ def parse_grid(
     model: Model, settings: tuple[str, ...], sweeps: tuple[str, ...]
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """``--set NAME=VALUE`` and ``--sweep NAME=START:STOP:NUM`` as (fixed, axes), every name
-    checked to be a parameter of ``model`` and none swept twice (raises ValueError)."""
-    fixed = dict(parse_assignment(s) for s in settings)
+    checked to be a parameter of ``model``, none set twice and none swept twice (raises
+    ValueError)."""
+    assignments = [parse_assignment(s) for s in settings]
+    fixed = dict(assignments)
     axes = dict(parse_axis(s) for s in sweeps)
     for name in [*fixed, *axes]:
         model.parameter(name)
+    if len(fixed) != len(settings):
+        names = [name for name, _ in assignments]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        raise SweepSpecError(f"--set gives {', '.join(twice)} more than once: {settings}")
     if len(axes) != len(sweeps):
         raise SweepSpecError("the same parameter is swept twice")
     return fixed, axes
 
 
-def _model(name: str) -> Model:
+def command_model(name: str) -> Model:
+    """The model or network preset ``name`` of a command; an unknown one is a usage error."""
     try:
-        return get_model(name)
+        return resolve_model(name)
     except ModelError as err:
         raise click.UsageError(str(err)) from None
 
@@ -131,12 +138,58 @@ _BACKEND_OPTIONS = (
 )
 
 
-def backend_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The ``--backend``, ``--device`` and ``--dtype`` options of every command that iterates
-    a model (``simulate``, ``lyapunov``)."""
-    for option in reversed(_BACKEND_OPTIONS):
-        command = option(command)
-    return command
+_GRID_OPTIONS = (
+    click.option(
+        "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter."
+    ),
+    click.option(
+        "--sweep",
+        "sweeps",
+        multiple=True,
+        metavar="NAME=START:STOP:NUM",
+        help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list "
+        "NAME=V1,V2,...",
+    ),
+)
+_INITIAL_STATE_OPTIONS = (
+    click.option(
+        "--initial-conditions",
+        "n_initial",
+        type=click.IntRange(1, MAX_COUNT),
+        default=1,
+        show_default=True,
+        help="Initial states per parameter point (the model's default state, or drawn with "
+        "--seed).",
+    ),
+    click.option(
+        "--seed",
+        type=click.IntRange(0, MAX_COUNT),
+        default=0,
+        show_default=True,
+        help="Seed of the drawn initial states.",
+    ),
+)
+
+
+def _options(options: tuple[Callable[..., Any], ...]) -> Callable[..., Any]:
+    """A decorator adding ``options`` to a command, in the order given."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return add
+
+
+backend_options = _options(_BACKEND_OPTIONS)
+"""``--backend``, ``--device`` and ``--dtype``: every command that iterates a model."""
+grid_options = _options(_GRID_OPTIONS)
+"""``--set`` and ``--sweep``: the parameter grid of a command (read by :func:`parse_grid`)."""
+initial_state_options = _options(_INITIAL_STATE_OPTIONS)
+"""``--initial-conditions`` and ``--seed``: the initial states of every grid point."""
+run_options = _options((_threads_option, _out_option, _progress_option))
+"""``--threads``, ``--out`` and ``--progress`` of the commands that run and write a store."""
 
 
 def _measure_names() -> Iterable[str]:
@@ -153,14 +206,7 @@ def _stop_labels() -> Iterable[str]:
 
 @click.command("lyapunov")
 @click.argument("model_name", metavar="MODEL")
-@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter.")
-@click.option(
-    "--sweep",
-    "sweeps",
-    multiple=True,
-    metavar="NAME=START:STOP:NUM",
-    help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
-)
+@grid_options
 @click.option(
     "--steps",
     type=click.IntRange(min=1),
@@ -183,24 +229,8 @@ def _stop_labels() -> Iterable[str]:
     show_default=True,
     help="How many of the largest exponents to compute (at most the number of state variables).",
 )
-@click.option(
-    "--initial-conditions",
-    "n_initial",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Initial states per parameter point (the model's default state, or drawn with --seed).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, MAX_COUNT),
-    default=0,
-    show_default=True,
-    help="Seed of the drawn initial states.",
-)
-@_threads_option
-@_out_option
-@_progress_option
+@initial_state_options
+@run_options
 @backend_options
 def lyapunov_command(
     model_name: str,
@@ -223,7 +253,7 @@ def lyapunov_command(
     from .analysis.bifurcation import lyapunov_chart
     from .store import write_dataset
 
-    model = _model(model_name)
+    model = command_model(model_name)
     fixed, axes = _usage(lambda: parse_grid(model, settings, sweeps))
     if n_exponents > model.n_state:
         raise click.UsageError(
@@ -338,7 +368,7 @@ def continue_command(
     from .analysis.bifurcation import continue_cycle
     from .store import write_dataset
 
-    model = _model(model_name)
+    model = command_model(model_name)
 
     def inputs() -> tuple[dict[str, float], np.ndarray, dict[str, tuple[float, float]] | None]:
         fixed, _ = parse_grid(model, settings, ())
