@@ -42,13 +42,20 @@ def pulse_train(
     return np.where((n >= start) & ((n - start) % period < width), float(amplitude), 0.0)
 
 
-def _per_point(name: str, value: object, n_points: int) -> np.ndarray:
+def _per_point(what: str, value: object, n_points: int) -> np.ndarray:
+    """``value`` (a number or one value per point) as ``n_points`` floats; ValueError naming
+    ``what`` otherwise."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_points):
-        raise ValueError(f"noise amplitude of {name!r} must be a number or {n_points} values")
+        raise ValueError(f"{what} must be a number or {n_points} values")
+    return np.broadcast_to(arr, (n_points,))
+
+
+def _amplitude(name: str, value: object, n_points: int) -> np.ndarray:
+    arr = _per_point(f"noise amplitude of {name!r}", value, n_points)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"noise amplitude of {name!r} must be finite and >= 0, got {value!r}")
-    return np.broadcast_to(arr, (n_points,))
+    return arr
 
 
 def _noise_amplitudes(
@@ -59,9 +66,9 @@ def _noise_amplitudes(
     H = np.zeros((len(model.parameters), n_points))
     for name, value in noise.items():
         if name in model.state_names:
-            G[model.state_names.index(name)] = _per_point(name, value, n_points)
+            G[model.state_names.index(name)] = _amplitude(name, value, n_points)
         elif name in model.parameter_names and model.kind == "map":
-            H[model.parameter_names.index(name)] = _per_point(name, value, n_points)
+            H[model.parameter_names.index(name)] = _amplitude(name, value, n_points)
         else:
             accepted = model.state_names + (model.parameter_names if model.kind == "map" else ())
             raise ValueError(
@@ -107,10 +114,7 @@ def parameter_batch(
     resolved = model.resolve_parameters(dict(parameters or {}))
     P = np.empty((len(model.parameters), n_points))
     for r, name in enumerate(model.parameter_names):
-        value = np.asarray(resolved[name], dtype=np.float64)
-        if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_points):
-            raise ValueError(f"parameter {name!r} must be a number or {n_points} values")
-        P[r] = value
+        P[r] = _per_point(f"parameter {name!r}", resolved[name], n_points)
     return P
 
 
