@@ -7,7 +7,9 @@ message naming the value given, checked before anything is computed; nothing is 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +29,25 @@ from .sim.schedule import MAX_COUNT
 __all__ = ["main"]
 
 
-@click.group()
+class _OneLineErrors(click.Group):
+    """The command group whose errors are one line on stderr, ``Error: <message>``, with
+    click's exit code (2 for bad input), instead of click's usage block before the message."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as err:
+            click.echo(f"Error: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_OneLineErrors)
 @click.version_option(package_name="neurodyn")
 def main() -> None:
     """neurodyn: simulate and analyse nonlinear neural dynamics."""
