@@ -8,6 +8,7 @@ message naming the value given, checked before anything is computed; nothing is 
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,13 @@ from .cli_analyses import (
     run_options,
 )
 from .models import ExpressionError, ModelError, get_model, list_models, presets
+from .run_lengths import RunLengthDeprecation, sweep_window
 from .sim import sweep
 from .sim.schedule import MAX_COUNT
 
 __all__ = ["main"]
+
+DEFAULT_ITERATIONS = 10000  # simulate's run length in all when neither --steps nor --transient
 
 
 class _OneLineErrors(click.Group):
@@ -75,16 +79,17 @@ def models_command(name: str | None) -> None:
 @click.option(
     "--steps",
     type=click.IntRange(1, MAX_COUNT),
-    default=10000,
-    show_default=True,
-    help="Iterations per run in all (integrator steps for flows), transient included.",
+    default=None,
+    help="Iterations after the transient (integrator steps for flows), over which min/max/mean "
+    "are taken. Default: keep*every.",
 )
 @click.option(
     "--transient",
     type=click.IntRange(0, MAX_COUNT),
     default=None,
-    help="Iterations discarded before min/max/mean are taken. Default: steps - keep*every "
-    "(half of steps when nothing is kept).",
+    help="Iterations run first and discarded. Default: 10000 in all with the default --steps. "
+    "Without it, a --steps given is read as the total, transient included (the old meaning, "
+    "deprecated).",
 )
 @click.option(
     "--keep",
@@ -107,7 +112,7 @@ def simulate_command(
     model_name: str,
     settings: tuple[str, ...],
     sweeps: tuple[str, ...],
-    steps: int,
+    steps: int | None,
     transient: int | None,
     keep: int,
     every: int,
@@ -127,6 +132,17 @@ def simulate_command(
     try:
         check_writable(out)
         fixed, axes = parse_grid(model, settings, sweeps)
+        if steps is None:
+            steps = max(keep * every, 1)
+            transient = max(DEFAULT_ITERATIONS - steps, 0) if transient is None else transient
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RunLengthDeprecation)
+            transient, steps = sweep_window(
+                steps, transient, keep, every, where="neurodyn simulate",
+                spelling="--transient {transient} --steps {steps}",
+            )
+        for warning in caught:
+            click.echo(f"Warning: {warning.message}", err=True)
         ds = sweep(
             model,
             axes,

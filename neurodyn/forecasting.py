@@ -6,14 +6,14 @@ Conventions
 Series are arrays of shape ``(T, d)``: time along the first axis, one column per observed
 variable, sampled every ``dt`` time units (``dt = 1`` iteration for maps).
 
-A forecaster implements ``rollout(warmup, n_steps, drive=None)``:
+A forecaster implements ``rollout(warmup, steps, drive=None)``:
 
 * ``warmup`` (``(T_w, d)``) is fed to the model teacher-forced to synchronise its internal
   state with the data; its last row is the state from which the forecast starts.
 * ``drive=None``: **closed loop** (autonomous). Each prediction is fed back as the next input;
   the result row ``t`` is the prediction of the observation ``t + 1`` steps after the last
   warm-up row.
-* ``drive`` of shape ``(n_steps, d)``: **open loop** (one step ahead). Row ``t`` of the result
+* ``drive`` of shape ``(steps, d)``: **open loop** (one step ahead). Row ``t`` of the result
   is the prediction made after the model has been driven by the true observations up to
   ``drive[t - 1]``; i.e. ``result[t]`` predicts ``drive[t]``. A perfect forecaster returns
   ``drive`` itself.
@@ -27,13 +27,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .run_lengths import renamed_keywords
+
 
 @runtime_checkable
 class Forecaster(Protocol):
     """Anything that forecasts a multivariate series (see the module docstring)."""
 
     def rollout(
-        self, warmup: np.ndarray, n_steps: int, drive: np.ndarray | None = None
+        self, warmup: np.ndarray, steps: int, drive: np.ndarray | None = None
     ) -> np.ndarray: ...
 
 
@@ -48,30 +50,31 @@ def _as_series(name: str, values: np.ndarray) -> np.ndarray:
     return series
 
 
+@renamed_keywords(n_steps="steps")
 def rollout(
-    model: Forecaster, warmup: np.ndarray, n_steps: int, drive: np.ndarray | None = None
+    model: Forecaster, warmup: np.ndarray, steps: int, drive: np.ndarray | None = None
 ) -> np.ndarray:
-    """Forecast ``n_steps`` rows after ``warmup``: closed loop, or open loop along ``drive``.
+    """Forecast ``steps`` rows after ``warmup``: closed loop, or open loop along ``drive``.
 
-    Returns an array of shape ``(n_steps, d)``.
+    Returns an array of shape ``(steps, d)``.
     """
     if not isinstance(model, Forecaster):
-        raise TypeError(f"{type(model).__name__} has no rollout(warmup, n_steps, drive) method")
+        raise TypeError(f"{type(model).__name__} has no rollout(warmup, steps, drive) method")
     warmup = _as_series("warmup", warmup)
     if len(warmup) < 1:
         raise ValueError("warmup needs at least one row")
-    n_steps = int(n_steps)
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be positive, got {n_steps}")
+    steps = int(steps)
+    if steps < 1:
+        raise ValueError(f"steps must be positive, got {steps}")
     if drive is not None:
         drive = _as_series("drive", drive)
-        if drive.shape != (n_steps, warmup.shape[1]):
+        if drive.shape != (steps, warmup.shape[1]):
             raise ValueError(
-                f"drive must have shape {(n_steps, warmup.shape[1])} (n_steps, d), "
+                f"drive must have shape {(steps, warmup.shape[1])} (steps, d), "
                 f"got {drive.shape}"
             )
-    prediction = np.asarray(model.rollout(warmup, n_steps, drive), dtype=float)
-    return prediction.reshape(n_steps, -1)
+    prediction = np.asarray(model.rollout(warmup, steps, drive), dtype=float)
+    return prediction.reshape(steps, -1)
 
 
 def nrmse(prediction: np.ndarray, truth: np.ndarray, normaliser: str = "std") -> float:

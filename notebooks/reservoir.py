@@ -46,7 +46,7 @@ series = mackey_glass_series(2000)
 inputs, targets = forecasting_pairs(series)
 n_train = 1599
 esn = ESN(units=100, spectral_radius=1.25, leak_rate=0.3, ridge=1e-5, seed=0)
-esn.fit(inputs[:n_train], targets[:n_train], warmup=100)
+esn.fit(inputs[:n_train], targets[:n_train], transient=100)
 truth = targets[n_train:]
 one_step = rollout(esn, series[: n_train + 1], len(truth), drive=truth)
 closed = rollout(esn, series[: n_train + 1], len(truth))
@@ -71,7 +71,7 @@ lorenz = lorenz63_series(4400, sample_dt=0.02)
 x, y = forecasting_pairs(lorenz[:3500])
 config = dict(units=300, spectral_radius=0.8, leak_rate=0.5, connectivity=0.02,
               input_connectivity=1.0, input_scaling=0.02, ridge=1e-6, squared_units=True)
-esn_lorenz = ESN(**config, seed=0).fit(x, y, warmup=200)
+esn_lorenz = ESN(**config, seed=0).fit(x, y, transient=200)
 forecast = rollout(esn_lorenz, lorenz[3200:3500], 600)
 vpt = valid_prediction_time(forecast, lorenz[3500:4100], 0.02, LORENZ63_LYAPUNOV)
 print(f"valid prediction time: {vpt:.1f} Lyapunov times")
@@ -110,7 +110,7 @@ plt.show()
 # %%
 chialvo = MapReservoir("chialvo", units=100, spectral_radius=0.05, input_scaling=0.05,
                        observed=("x", "y"), seed=0)
-chialvo.fit(inputs[:n_train], targets[:n_train], warmup=100)
+chialvo.fit(inputs[:n_train], targets[:n_train], transient=100)
 chialvo_step = rollout(chialvo, series[: n_train + 1], len(truth), drive=truth)
 print(f"Chialvo reservoir, one step: NRMSE {nrmse(chialvo_step, truth):.3f}")
 
@@ -125,7 +125,7 @@ for model, regime in (("rulkov2002", {"alpha": 3.0, "mu": 0.05, "sigma": -0.5}),
                       ("rulkov2001", {"alpha": 4.3, "mu": 0.001, "sigma": -1.0})):
     rulkov = MapReservoir(model, units=100, spectral_radius=0.2, input_scaling=0.3,
                           parameters=regime, observed=("x", "y"), seed=0)
-    rulkov.fit(inputs[:n_train], targets[:n_train], warmup=100)
+    rulkov.fit(inputs[:n_train], targets[:n_train], transient=100)
     step = rollout(rulkov, series[: n_train + 1], len(truth), drive=truth)
     print(f"{model} {regime}: one-step NRMSE {nrmse(step, truth):.3f}")
 

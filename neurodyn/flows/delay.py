@@ -28,6 +28,7 @@ from ..models import Model, Parameter, StateVariable, compile_model
 from ..models.integrators import TABLEAUS
 from ..models.jit import stable_jit
 from ..provenance import provenance
+from ..run_lengths import time_window
 
 __all__ = ["DelayedFlow", "delay_trajectory", "mackey_glass"]
 
@@ -163,13 +164,18 @@ def delay_trajectory(
     initial: np.ndarray | None = None,
     dt: float | None = None,
     integrator: str | None = None,
-    transient: float = 0.0,
+    transient: float | None = None,
+    transient_time: float = 0.0,
     every: int = 1,
 ) -> xr.Dataset:
-    """Integrate the delayed flow for ``duration`` time units from a constant history equal to
+    """Integrate the delayed flow for ``transient_time`` then ``duration`` time units (only the
+    latter recorded; :mod:`neurodyn.run_lengths`) from a constant history equal to
     ``initial`` (default the model's initial state); see the module docstring. Returns one
     variable per state variable over ``time`` with dt, integrator, lags and transient in attrs.
     """
+    transient, duration = time_window(
+        duration, transient, transient_time, where="delay_trajectory()"
+    )
     model = flow.model
     integrator = integrator or model.integrator
     tableau = TABLEAUS[integrator]

@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from ..provenance import provenance
+from ..run_lengths import time_window
 
 __all__ = ["KuramotoSivashinsky", "ks_trajectory"]
 
@@ -108,12 +109,17 @@ def ks_trajectory(
     dt: float = 0.25,
     initial: np.ndarray | None = None,
     seed: int = 0,
-    transient: float = 0.0,
+    transient: float | None = None,
+    transient_time: float = 0.0,
     every: int = 1,
 ) -> xr.Dataset:
     """Kuramoto–Sivashinsky trajectory ``u(time, x)`` (or ``(ic, time, x)`` for several initial
     states given as rows of ``initial``). Default initial state: a small random field
-    (``0.1 * normal`` from ``numpy.random.default_rng(seed)``, mean removed)."""
+    (``0.1 * normal`` from ``numpy.random.default_rng(seed)``, mean removed). ``duration``
+    time units are recorded after ``transient_time`` ones (:mod:`neurodyn.run_lengths`)."""
+    transient, duration = time_window(
+        duration, transient, transient_time, where="ks_trajectory()"
+    )
     solver = KuramotoSivashinsky(length, n, dt)
     if initial is None:
         u0 = 0.1 * np.random.default_rng(seed).normal(size=n)

@@ -26,6 +26,7 @@ from numba import njit, prange
 
 from ..models.families import kuramoto_scale
 from ..provenance import provenance
+from ..run_lengths import time_window
 
 __all__ = ["lorentzian_frequencies", "order_parameter", "simulate_kuramoto"]
 
@@ -150,12 +151,14 @@ def simulate_kuramoto(
     normalise: str = "n",
     initial: np.ndarray | None = None,
     seed: int = 0,
-    transient: float = 0.0,
+    transient: float | None = None,
+    transient_time: float = 0.0,
     every: int = 1,
     keep_phases: bool = False,
     threads: int | None = None,
 ) -> xr.Dataset:
-    """Integrate ``N = len(frequencies)`` oscillators for each coupling ``K`` in ``coupling``.
+    """Integrate ``N = len(frequencies)`` oscillators for each coupling ``K`` in ``coupling``,
+    ``duration`` time units after ``transient_time`` (:mod:`neurodyn.run_lengths`).
 
     ``adjacency`` (``A[i, j]``: edge from j to i) defaults to all-to-all (mean field).
     ``normalise``: ``c_i = 1/N`` (``"n"``), ``1`` (``"none"``) or ``1/sum_j A_ij``
@@ -165,6 +168,9 @@ def simulate_kuramoto(
     Returns a Dataset with ``r`` and ``psi`` (dims ``K``, ``time``), ``theta`` (``K``, ``time``,
     ``node``) when ``keep_phases``, and attrs dt, integrator, transient, seed.
     """
+    transient, duration = time_window(
+        duration, transient, transient_time, where="simulate_kuramoto()"
+    )
     from ..sim import thread_count
 
     omega = np.ascontiguousarray(frequencies, dtype=np.float64)

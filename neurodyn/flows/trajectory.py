@@ -24,6 +24,7 @@ import xarray as xr
 from ..models import Model, compile_model, get_model
 from ..models.noise import sde_kernel, seed64
 from ..provenance import provenance
+from ..run_lengths import warn_deprecated
 
 __all__ = ["parameter_batch", "pulse_train", "trajectory"]
 
@@ -127,13 +128,18 @@ def trajectory(
     parameters: Mapping[str, object] | None = None,
     dt: float | None = None,
     integrator: str | None = None,
-    transient: float = 0.0,
+    transient: float | None = None,
+    transient_time: float = 0.0,
+    transient_steps: int = 0,
     every: int = 1,
     noise: Mapping[str, object] | None = None,
     inputs: Mapping[str, object] | None = None,
     seed: int = 0,
 ) -> xr.Dataset:
-    """Integrate ``model`` for ``duration`` time units (flows) or ``steps`` steps.
+    """Integrate ``model`` for ``duration`` time units (flows) or ``steps`` steps, after a
+    transient of ``transient_time`` time units or ``transient_steps`` steps that is not recorded
+    (:mod:`neurodyn.run_lengths`; the old ``transient``, in time units and counted inside
+    ``duration``/``steps``, keeps that meaning for one release with a deprecation warning).
 
     ``initial``: ``(n_state,)`` for one run, or ``(n_points, n_state)`` for a batch (a ``point``
     dimension); default the model's initial state. ``parameters``: numbers, or one value per
@@ -143,13 +149,12 @@ def trajectory(
     ``noise`` entry on a state variable is its ``g``, one on a parameter its ``h`` (noise on the
     parameter, redrawn every iteration), each a number or one value per point (so noise
     amplitudes sweep like parameters); ``inputs`` maps state variables to an external input
-    ``u_n`` added at iteration n = 1..steps: a number, or a series of ``steps`` values (or
-    ``(n_points, steps)``), e.g. from :func:`pulse_train`. The first ``transient`` time units
-    are not recorded.
+    ``u_n`` added at iteration n = 1..transient + steps: a number, or a series of that many
+    values (or ``(n_points, that many)``), e.g. from :func:`pulse_train`.
 
     Returns one variable per state variable with dims ``(time,)`` or ``(point, time)``;
     ``time`` counts from the start in the model's time unit (iterations for maps), the first
-    recorded state being the one after ``transient`` plus ``every`` steps.
+    recorded state being the one after the transient plus ``every`` steps.
     """
     model = get_model(model) if isinstance(model, str) else model
     if integrator is not None and model.kind == "flow":
@@ -163,10 +168,24 @@ def trajectory(
         raise ValueError("dt must be the same for all points of a trajectory batch")
     if (duration is None) == (steps is None):
         raise ValueError("give exactly one of duration and steps")
-    total = int(steps) if steps is not None else int(round(duration / step))
-    skip = int(round(transient / step))
+    if transient_time and transient_steps:
+        raise ValueError("give at most one of transient_time and transient_steps")
+    length = int(steps) if steps is not None else int(round(duration / step))
+    if transient is None:
+        skip = int(transient_steps) or int(round(transient_time / step))
+        total = skip + length
+    else:
+        if transient_time or transient_steps:
+            raise TypeError("trajectory() got both transient= (the old name) and its new name")
+        given = f"steps={steps}" if duration is None else f"duration={duration}"
+        warn_deprecated(
+            f"trajectory(): transient={transient} in time units, counted inside {given}, is "
+            f"deprecated: say transient_time={transient} (or transient_steps=) and {given} minus "
+            "it (the run after the transient)"
+        )
+        skip, total = int(round(transient / step)), length
     if total < 1 or not 0 <= skip < total or every < 1:
-        raise ValueError("need at least one step, 0 <= transient < duration and every >= 1")
+        raise ValueError("need at least one step after the transient, and every >= 1")
     single = initial is None or np.ndim(initial) == 1
     X0 = np.atleast_2d(model.initial_state() if initial is None else np.asarray(initial, float))
     if X0.shape[1] != model.n_state:

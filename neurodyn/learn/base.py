@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..run_lengths import renamed_keywords
+
 __all__ = ["SequenceModel", "forced_predictions", "free_predictions"]
 
 
@@ -124,17 +126,18 @@ class SequenceModel(nn.Module):
         return self.observe(torch.stack(states, dim=1)), h
 
     @torch.no_grad()
+    @renamed_keywords(n_steps="steps")
     def rollout(
-        self, warmup: np.ndarray, n_steps: int, drive: np.ndarray | None = None
+        self, warmup: np.ndarray, steps: int, drive: np.ndarray | None = None
     ) -> np.ndarray:
-        """Forecast ``n_steps`` raw observations after ``warmup`` (``(T_w, obs_dim)``), closed
+        """Forecast ``steps`` raw observations after ``warmup`` (``(T_w, obs_dim)``), closed
         loop or open loop along ``drive``, as :func:`neurodyn.forecasting.rollout` defines."""
         warm = self.normalise(self._tensor(warmup))[None]
         _, h = self.forward(warm)
         prepared = self.prepare()
         driven = None if drive is None else self.project_input(self.normalise(self._tensor(drive)))
         out = []
-        for t in range(int(n_steps)):
+        for t in range(int(steps)):
             prediction = self.observe(h)
             out.append(prediction)
             p = self.project_input(prediction) if driven is None else driven[t : t + 1]
@@ -192,16 +195,17 @@ def forced_predictions(
     return torch.stack(predictions, dim=1)
 
 
+@renamed_keywords(n_steps="steps")
 def free_predictions(
-    model: SequenceModel, x0: torch.Tensor, n_steps: int, dt: torch.Tensor | float = 1.0
+    model: SequenceModel, x0: torch.Tensor, steps: int, dt: torch.Tensor | float = 1.0
 ) -> torch.Tensor:
     """Free run from the normalised observations ``x0`` ``(batch, obs_dim)``: ``(batch,
-    n_steps, obs_dim)`` predictions of ``x_1 .. x_n``."""
+    steps, obs_dim)`` predictions of ``x_1 .. x_n``."""
     h = model.initial_state(x0.shape[0])
     prepared = model.prepare()
     x_in = x0
     predictions = []
-    for t in range(int(n_steps)):
+    for t in range(int(steps)):
         h = model.step(model.project_input(x_in), h, _elapsed(dt, t), prepared)
         x_in = model.observe(h)
         predictions.append(x_in)

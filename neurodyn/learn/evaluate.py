@@ -62,11 +62,11 @@ __all__ = [
 
 
 @torch.no_grad()
-def _closed_loop_states(model: SequenceModel, warmup: np.ndarray, n_steps: int) -> torch.Tensor:
+def _closed_loop_states(model: SequenceModel, warmup: np.ndarray, steps: int) -> torch.Tensor:
     _, h = model.forward(model.normalise(model._tensor(warmup))[None])
     prepared = model.prepare()
     states = []
-    for _ in range(n_steps):
+    for _ in range(steps):
         h = model.closed_loop_step(h, 1.0, prepared)
         states.append(h[0])
     return torch.stack(states)

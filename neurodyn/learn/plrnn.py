@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..run_lengths import renamed_keywords
 from .base import SequenceModel
 
 __all__ = ["ALRNN", "PLRNN", "ShallowPLRNN", "symbolic_code", "symbolic_sequence"]
@@ -163,14 +164,15 @@ def symbolic_code(model: _IdentityObserved, states: torch.Tensor | np.ndarray) -
 
 
 @torch.no_grad()
+@renamed_keywords(n_steps="steps")
 def symbolic_sequence(
-    model: _IdentityObserved, warmup: np.ndarray, n_steps: int
+    model: _IdentityObserved, warmup: np.ndarray, steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Closed-loop latent trajectory after ``warmup`` (raw observations, teacher-forced) and its
-    symbolic codes: ``(states (n_steps, latent), codes (n_steps,))``."""
+    symbolic codes: ``(states (steps, latent), codes (steps,))``."""
     _, z = model.forward(model.normalise(model._tensor(warmup))[None])
     states = []
-    for _ in range(int(n_steps)):
+    for _ in range(int(steps)):
         z = model.closed_loop_step(z)
         states.append(z[0])
     states = torch.stack(states)

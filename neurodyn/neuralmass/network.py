@@ -47,6 +47,7 @@ from ..flows.trajectory import parameter_batch
 from ..models import Model, ModelError, compile_model, get_model
 from ..models.noise import fill_normals, seed64
 from ..provenance import provenance
+from ..run_lengths import time_window
 
 __all__ = ["DEFAULT_COUPLING", "OUNoise", "delay_steps", "simulate_network"]
 
@@ -319,25 +320,30 @@ def simulate_network(
     noise: OUNoise | None = None,
     seed: int = 0,
     every: int = 1,
-    transient: float = 0.0,
+    transient: float | None = None,
+    transient_time: float = 0.0,
     coupled: str | None = None,
     target: str | None = None,
     labels: tuple[str, ...] | None = None,
 ) -> xr.Dataset:
     """Simulate ``N`` copies of the flow ``node`` coupled by ``weights`` (N, N) for
-    ``duration`` (node time unit; ms for Wilson–Cowan) -- see the module docstring.
+    ``transient_time`` then ``duration`` (node time unit; ms for Wilson–Cowan) -- see the module
+    docstring and :mod:`neurodyn.run_lengths`.
 
     ``delays`` (N, N) in time units (``lengths / speed``; mm / (m/s) gives ms). ``parameters``:
     node parameters, each a number or one value per node. ``initial``: (n_state, N), or
     (n_state, N, L) with the last L states as history (oldest first); default the node's initial
-    state. ``dt`` defaults to the node's ``dt``. The first ``transient`` time units are not
-    recorded; then every ``every``-th step is. ``coupled`` and ``target`` default to the node's
+    state. ``dt`` defaults to the node's ``dt``. The ``transient_time`` is not recorded;
+    then every ``every``-th step is. ``coupled`` and ``target`` default to the node's
     (``E`` into ``P`` for Wilson–Cowan).
 
     Returns a Dataset with one variable per state variable, dims ``(time, node)``; ``time`` in
     the node's time unit counted from the start (the first recorded state is after one step);
     attrs carry the node, parameters, dt, integrator, coupling, delays in steps, noise and seed.
     """
+    transient, duration = time_window(
+        duration, transient, transient_time, where="simulate_network()"
+    )
     node = get_model(node) if isinstance(node, str) else node
     if node.kind != "flow":
         raise ModelError(f"node {node.name!r} is a {node.kind}; networks here couple flows")

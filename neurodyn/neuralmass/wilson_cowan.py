@@ -25,6 +25,7 @@ from ..analysis.bifurcation.linalg import solve_small
 from ..models import Model, compile_model, get_model
 from ..models.jit import stable_jit
 from ..provenance import provenance
+from ..run_lengths import time_window
 from ..sim import iterate_batch
 from ..sim.grid import grid_batch
 
@@ -145,7 +146,8 @@ def oscillation_sweep(
     fixed: dict[str, float] | None = None,
     *,
     duration: float,
-    transient: float,
+    transient: float | None = None,
+    transient_time: float = 0.0,
     variable: str | None = None,
     sample_every: int = 10,
     initial: np.ndarray | None = None,
@@ -156,12 +158,16 @@ def oscillation_sweep(
 ) -> xr.Dataset:
     """Steady state or oscillation of ``variable`` (default the first) on the grid ``axes``.
 
-    Each point runs from ``initial`` (default the model's initial state) for ``duration`` time
-    units; the last ``duration - transient`` are sampled every ``sample_every`` steps. Returns
+    Each point runs from ``initial`` (default the model's initial state) for ``transient_time``
+    time units, then ``duration`` more, sampled every ``sample_every`` steps (the old
+    ``transient``, counted inside ``duration``, keeps that meaning for one release). Returns
     a Dataset over the axes with ``mean``, ``minimum``, ``maximum``, ``amplitude`` (max - min),
     ``oscillating`` (amplitude > ``amplitude_threshold``), ``frequency`` (NaN where not
     oscillating; times ``frequency_scale``: 1000 / time unit ms gives Hz) and ``diverged``.
     """
+    transient, duration = time_window(
+        duration, transient, transient_time, where="oscillation_sweep()"
+    )
     model = get_model(model) if isinstance(model, str) else model
     variable = variable or model.state_names[0]
     row = model.state_names.index(variable)

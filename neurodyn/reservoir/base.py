@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..forecasting import _as_series
+from ..run_lengths import renamed_keywords
 from .readout import ridge_regression
 
 __all__ = ["ReservoirForecaster", "forecasting_pairs"]
@@ -29,7 +30,7 @@ def forecasting_pairs(series: np.ndarray, horizon: int = 1) -> tuple[np.ndarray,
 class ReservoirForecaster:
     """Base class: subclasses provide ``_initial_state``, ``_harvest(z, U, Y)`` (states after
     each input, ``z`` updated in place), ``_feature_matrix(states, inputs)`` and
-    ``_closed_loop(z, u, n_steps)``; ``n_inputs``/``n_outputs``/``has_feedback`` attributes."""
+    ``_closed_loop(z, u, steps)``; ``n_inputs``/``n_outputs``/``has_feedback`` attributes."""
 
     ridge: float
     w_out: np.ndarray | None = None
@@ -74,23 +75,24 @@ class ReservoirForecaster:
             raise ValueError("this reservoir feeds its output back: give the feedback series")
         return np.ascontiguousarray(previous, dtype=float)
 
-    def fit(self, inputs: np.ndarray, targets: np.ndarray, warmup: int = 0):
-        """Train the readout by ridge regression on rows ``warmup:`` of the states driven by
+    @renamed_keywords(warmup="transient")
+    def fit(self, inputs: np.ndarray, targets: np.ndarray, transient: int = 0):
+        """Train the readout by ridge regression on rows ``transient:`` of the states driven by
         ``inputs`` from the initial state; returns ``self``. :attr:`state` is then the state
         after the last training input, from which ``run(..., resume=True)`` continues."""
         inputs = self._check_inputs(inputs)
         targets = _as_series("targets", targets)
         if len(targets) != len(inputs):
             raise ValueError(f"{len(inputs)} input rows but {len(targets)} target rows")
-        if not 0 <= warmup < len(inputs) - 1:
-            raise ValueError(f"warmup must be in [0, {len(inputs) - 2}], got {warmup}")
+        if not 0 <= transient < len(inputs) - 1:
+            raise ValueError(f"transient must be in [0, {len(inputs) - 2}], got {transient}")
         self._prepare(inputs.shape[1], targets.shape[1])
         previous = np.vstack([np.zeros((1, targets.shape[1])), targets[:-1]])
         states = self.states(inputs, previous if self.has_feedback else None)
-        features = self._feature_matrix(states[warmup:], inputs[warmup:])
+        features = self._feature_matrix(states[transient:], inputs[transient:])
         # the features are this call's own array (states or a copy): centre them in place
         self.w_out, self.b_out = ridge_regression(
-            features, targets[warmup:], self.ridge, overwrite_features=True
+            features, targets[transient:], self.ridge, overwrite_features=True
         )
         return self
 
@@ -108,8 +110,9 @@ class ReservoirForecaster:
         inputs = self._check_inputs(inputs)
         return self._readout(self.states(inputs, feedback, resume=resume), inputs)
 
+    @renamed_keywords(n_steps="steps")
     def rollout(
-        self, warmup: np.ndarray, n_steps: int, drive: np.ndarray | None = None
+        self, warmup: np.ndarray, steps: int, drive: np.ndarray | None = None
     ) -> np.ndarray:
         """Forecast after ``warmup``, closed loop or open loop along ``drive`` (the protocol of
         :mod:`neurodyn.forecasting`). Needs a readout trained to predict the next input."""
@@ -125,10 +128,10 @@ class ReservoirForecaster:
         # teacher forced, the previous target is the current input
         states = self._harvest(z, warmup, self._feedback_rows(warmup, len(warmup)))
         if drive is None:
-            return self._closed_loop(z, warmup[-1].copy(), int(n_steps))
+            return self._closed_loop(z, warmup[-1].copy(), int(steps))
         drive = self._check_inputs(drive, "drive")
         first = self._readout(states[-1:], warmup[-1:])
-        if n_steps == 1:
+        if steps == 1:
             return first
-        later = self._harvest(z, drive[:-1], self._feedback_rows(drive[:-1], n_steps - 1))
+        later = self._harvest(z, drive[:-1], self._feedback_rows(drive[:-1], steps - 1))
         return np.vstack([first, self._readout(later, drive[:-1])])

@@ -228,8 +228,8 @@ class ESN(ReservoirForecaster):
             states[:, ::2] **= 2
         return np.hstack([states, inputs]) if self.config.readout_input else states
 
-    def _closed_loop(self, z: np.ndarray, u: np.ndarray, n_steps: int) -> np.ndarray:
-        out = np.empty((n_steps, self.n_outputs))
+    def _closed_loop(self, z: np.ndarray, u: np.ndarray, steps: int) -> np.ndarray:
+        out = np.empty((steps, self.n_outputs))
         c = self.config
         kernels.autonomous(
             self.network, z, u, np.ascontiguousarray(self.w_out), self.b_out,

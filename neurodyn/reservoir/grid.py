@@ -22,7 +22,7 @@ it is organised so that nothing is computed twice:
 
 Protocol (the open-loop part of :func:`~neurodyn.reservoir.sweep.reservoir_sweep`): the task's
 series of ``n_train + 1 + n_test`` rows drives the reservoir from the zero state; the readout is
-fitted on one-step pairs of the first ``n_train + 1`` rows after ``warmup`` rows; ``nrmse`` is
+fitted on one-step pairs of the first ``n_train + 1`` rows after ``transient`` rows; ``nrmse`` is
 the one-step forecast error on the last ``n_test`` rows (teacher forced, continuing from the
 training state), RMSE over the standard deviation of those rows (all columns pooled). The
 numbers equal a loop of ``ESN(...).fit`` and :func:`~neurodyn.forecasting.rollout` over the same
@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from ..forecasting import nrmse
 from ..provenance import provenance
+from ..run_lengths import renamed_keywords
 from . import kernels
 from .esn import ESN
 from .readout import ridge_path
@@ -78,6 +79,7 @@ def _axis(name: str, values: Sequence[float], positive: bool = True) -> np.ndarr
     return array
 
 
+@renamed_keywords(warmup="transient")
 def ridge_grid(
     spectral_radius: Sequence[float],
     leak_rate: Sequence[float],
@@ -89,7 +91,7 @@ def ridge_grid(
     task: str = "mackey_glass",
     n_train: int = 1600,
     n_test: int = 400,
-    warmup: int = 100,
+    transient: int = 100,
     connectivity: float = 0.1,
     input_connectivity: float = 0.1,
     group: int = 16,
@@ -112,8 +114,8 @@ def ridge_grid(
     }
     if np.any(axes["leak_rate"] > 1) or np.any(axes["ridge"] < 0):
         raise ValueError("leak_rate values must be in (0, 1] and ridge values >= 0")
-    if not 0 <= warmup < n_train:
-        raise ValueError(f"warmup must be in [0, {n_train - 1}], got {warmup}")
+    if not 0 <= transient < n_train:
+        raise ValueError(f"transient must be in [0, {n_train - 1}], got {transient}")
     data = _series(task, n_train + 1 + n_test)
     inputs = np.ascontiguousarray(data[:-1])
     base = ESN(units=units, seed=seed, spectral_radius=1.0, input_scaling=1.0,
@@ -126,7 +128,7 @@ def ridge_grid(
     truth = data[n_train + 1 :]
 
     def solve(point: int, states: np.ndarray) -> None:
-        solutions = ridge_path(states[warmup:n_train], data[warmup + 1 : n_train + 1],
+        solutions = ridge_path(states[transient:n_train], data[transient + 1 : n_train + 1],
                                axes["ridge"], overwrite_features=True)
         for r, (weights, bias) in enumerate(solutions):
             error[point, r] = nrmse(states[n_train:] @ weights + bias, truth)
@@ -154,9 +156,9 @@ def ridge_grid(
         "input_connectivity": float(input_connectivity),
         "n_train": int(n_train),
         "n_test": int(n_test),
-        "warmup": int(warmup),
+        "transient": int(transient),
         "nrmse_convention": "RMSE / std(truth), all columns pooled",
-        "protocol": "ridge readout on one-step pairs after warmup; teacher-forced one-step "
+        "protocol": "ridge readout on one-step pairs after transient; teacher-forced one-step "
         "forecasts of the test rows continue from the state reached on the training rows",
         **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in provenance().items()},
     }

@@ -147,10 +147,10 @@ class MapReservoir(ReservoirForecaster):
     def _feature_matrix(self, states: np.ndarray, inputs: np.ndarray) -> np.ndarray:
         return states
 
-    def _closed_loop(self, z: np.ndarray, u: np.ndarray, n_steps: int) -> np.ndarray:
-        out = np.empty((n_steps, self.n_outputs))
+    def _closed_loop(self, z: np.ndarray, u: np.ndarray, steps: int) -> np.ndarray:
+        out = np.empty((steps, self.n_outputs))
         features = np.concatenate([z[r] for r in self._observed])[None, :]
-        for t in range(n_steps):
+        for t in range(steps):
             out[t] = self._readout(features, u[None, :])[0]
             features = self._harvest(z, out[t : t + 1], np.zeros((1, 0)))
         return out

@@ -8,7 +8,7 @@ split into jobs.
 
 Protocol per grid point and seed: the task's series is split into ``n_train + 1`` training rows
 and ``n_test`` test rows; the readout is fitted on one-step pairs of the training rows after
-``warmup`` rows; then, from the state reached on the training rows,
+``transient`` rows; then, from the state reached on the training rows,
 
 * ``nrmse``: open-loop one-step forecast of the test rows, RMSE divided by the standard
   deviation of the test rows (all columns pooled; :func:`neurodyn.forecasting.nrmse`);
@@ -26,6 +26,7 @@ import xarray as xr
 
 from ..forecasting import nrmse, rollout, valid_prediction_time
 from ..provenance import provenance
+from ..run_lengths import renamed_keywords
 from .base import forecasting_pairs
 from .esn import ESN
 from .tasks import LORENZ63_LYAPUNOV, lorenz63_series, mackey_glass_series
@@ -45,9 +46,9 @@ def _series(task: str, n_rows: int) -> np.ndarray:
     return lorenz63_series(n_rows, sample_dt=TASKS[task][0])
 
 
-def _score(config: dict, data: np.ndarray, n_train: int, warmup: int, task: str):
+def _score(config: dict, data: np.ndarray, n_train: int, transient: int, task: str):
     inputs, targets = forecasting_pairs(data[: n_train + 1])
-    esn = ESN(**config).fit(inputs, targets, warmup=warmup)
+    esn = ESN(**config).fit(inputs, targets, transient=transient)
     history, test = data[: n_train + 1], data[n_train + 1 :]
     one_step = rollout(esn, history, len(test), drive=test)
     closed = rollout(esn, history, len(test))
@@ -58,6 +59,7 @@ def _score(config: dict, data: np.ndarray, n_train: int, warmup: int, task: str)
     )
 
 
+@renamed_keywords(warmup="transient")
 def reservoir_sweep(
     spectral_radius: Sequence[float],
     leak_rate: Sequence[float],
@@ -67,7 +69,7 @@ def reservoir_sweep(
     seeds: Sequence[int] = (0,),
     n_train: int = 1600,
     n_test: int = 400,
-    warmup: int = 100,
+    transient: int = 100,
     hyperparameters: dict | None = None,
 ) -> xr.Dataset:
     """NRMSE and valid time over ``spectral_radius x leak_rate x units x seed``.
@@ -100,7 +102,7 @@ def reservoir_sweep(
         n, rho, leak, seed = (values[i] for values, i in zip(axes.values(), index, strict=True))
         config = {**fixed, "units": int(n), "spectral_radius": float(rho),
                   "leak_rate": float(leak), "seed": int(seed)}
-        error[index], valid[index] = _score(config, data, n_train, warmup, task)
+        error[index], valid[index] = _score(config, data, n_train, transient, task)
     dims = tuple(axes)
     valid_unit = TASKS[task][2]
     variables = {
@@ -114,13 +116,13 @@ def reservoir_sweep(
         "sample_dt": TASKS[task][0],
         "n_train": int(n_train),
         "n_test": int(n_test),
-        "warmup": int(warmup),
+        "transient": int(transient),
         "hyperparameters": fixed,
         "nrmse_convention": "RMSE / std(truth), all columns pooled",
         "valid_time_convention": "rows before ||pred - truth|| / rms distance of truth from its "
         "mean first exceeds 0.4, times dt (times lambda_1 for Lyapunov times)",
-        "protocol": "ridge readout on one-step pairs after warmup; forecasts start from the state "
-        "reached on the training rows",
+        "protocol": "ridge readout on one-step pairs after the transient rows; forecasts start "
+        "from the state reached on the training rows",
         **provenance(),
     }
     return xr.Dataset(variables, coords={k: (k, v) for k, v in axes.items()}, attrs=attrs)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..flows import delay_trajectory, mackey_glass, trajectory
+from ..run_lengths import renamed_keywords
 from .base import ReservoirForecaster
 from .readout import ridge_regression
 
@@ -33,11 +34,12 @@ def _positive_int(name: str, value: int) -> int:
     return int(value)
 
 
+@renamed_keywords(transient="transient_time")
 def mackey_glass_series(
-    n_samples: int, *, tau: float = 17.0, sample_dt: float = 1.0, transient: float = 0.0
+    n_samples: int, *, tau: float = 17.0, sample_dt: float = 1.0, transient_time: float = 0.0
 ) -> np.ndarray:
     """``(n_samples, 1)`` Mackey–Glass values every ``sample_dt`` time units after
-    ``transient`` time units (see the module docstring)."""
+    ``transient_time`` time units (see the module docstring)."""
     n_samples = _positive_int("n_samples", n_samples)
     dt = 0.1
     every = int(round(sample_dt / dt))
@@ -45,8 +47,8 @@ def mackey_glass_series(
         raise ValueError(f"sample_dt must be a positive multiple of {dt}, got {sample_dt}")
     data = delay_trajectory(
         mackey_glass(tau=tau, dt=dt),
-        duration=transient + n_samples * every * dt,
-        transient=transient,
+        duration=n_samples * every * dt,
+        transient_time=transient_time,
         every=every,
     )
     return data.x.values[:n_samples, None]
@@ -64,30 +66,32 @@ def narma10(n_samples: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return u[:, None], y[1:, None]
 
 
+@renamed_keywords(transient="transient_time")
 def lorenz63_series(
-    n_samples: int, *, sample_dt: float = 0.02, transient: float = 50.0,
+    n_samples: int, *, sample_dt: float = 0.02, transient_time: float = 50.0,
     initial: tuple[float, float, float] = (1.0, 1.0, 1.0),
 ) -> np.ndarray:
     """``(n_samples, 3)`` Lorenz-63 states (x, y, z) every ``sample_dt`` time units after
-    ``transient`` time units from ``initial`` (see the module docstring)."""
+    ``transient_time`` time units from ``initial`` (see the module docstring)."""
     n_samples = _positive_int("n_samples", n_samples)
     every = int(round(sample_dt / 0.01))
     if every < 1 or abs(every * 0.01 - sample_dt) > 1e-9:
         raise ValueError(f"sample_dt must be a positive multiple of 0.01, got {sample_dt}")
     data = trajectory(
-        "lorenz63", duration=transient + n_samples * sample_dt, transient=transient,
+        "lorenz63", duration=n_samples * sample_dt, transient_time=transient_time,
         every=every, initial=np.asarray(initial, dtype=float),
     )
     return np.column_stack([data[v].values for v in ("x", "y", "z")])[:n_samples]
 
 
+@renamed_keywords(warmup="transient")
 def memory_capacity(
     reservoir: ReservoirForecaster,
     *,
     max_delay: int = 100,
     n_train: int = 5000,
     n_test: int = 5000,
-    warmup: int = 200,
+    transient: int = 200,
     seed: int = 0,
 ) -> tuple[float, np.ndarray]:
     """Short-term memory capacity ``MC = sum_{k=0}^{max_delay} MC_k``.
@@ -104,10 +108,10 @@ def memory_capacity(
     """
     max_delay = _positive_int("max_delay", max_delay)
     n_train, n_test = _positive_int("n_train", n_train), _positive_int("n_test", n_test)
-    total = warmup + max_delay + n_train + n_test
+    total = transient + max_delay + n_train + n_test
     u = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(total, 1))
     states = reservoir.states(u)
-    start = warmup + max_delay
+    start = transient + max_delay
     train, test = slice(start, start + n_train), slice(start + n_train, total)
     delayed = np.column_stack([u[start - k : total - k, 0] for k in range(max_delay + 1)])
     weights, bias = ridge_regression(states[train], delayed[:n_train], reservoir.ridge)

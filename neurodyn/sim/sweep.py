@@ -8,6 +8,7 @@ import numpy as np
 
 from ..models import Model
 from ..provenance import provenance
+from ..run_lengths import sweep_window
 from .batch import iterate_batch
 from .grid import check_memory, grid_batch
 from .schedule import check_schedule
@@ -77,11 +78,12 @@ def sweep(
 ) -> xr.Dataset:
     """Iterate ``model`` on the full grid over ``axes`` (with ``fixed`` values for the rest).
 
-    ``steps`` is the total number of iterations from each initial state. The first ``transient``
-    are discarded (default: all but the kept ones, ``steps - keep * every``, or half of ``steps``
-    when nothing is kept); min, max and mean are taken over the rest, and the last ``keep``
-    states at stride ``every`` are kept. Distinct values of the first state variable are counted
-    over the last ``distinct_window`` iterations (default: ``min(512, steps - transient)``).
+    Each point runs ``transient`` iterations, then ``steps`` more (:mod:`neurodyn.run_lengths`);
+    min, max and mean are taken over the ``steps``, and the last ``keep`` states at stride
+    ``every`` are kept. Distinct values of the first state variable are counted over the last
+    ``distinct_window`` iterations (default: ``min(512, steps)``). Without ``transient``,
+    ``steps`` is read as the total as before (transient ``steps - keep * every``, or half of
+    ``steps`` when nothing is kept), with a deprecation warning; ``transient`` will be needed.
 
     Returns a Dataset with one coordinate per swept parameter, ``ic`` (initial state index) and
     ``iteration`` (of the kept states), and variables ``<v>`` (kept states), ``<v>_min``,
@@ -96,16 +98,13 @@ def sweep(
     check_schedule(steps=steps, transient=transient or 0, keep=keep, every=every, bound=bound)
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
-    if transient is None:
-        if keep * every > steps:
-            raise ValueError(
-                f"keep={keep} states at stride every={every} need steps >= {keep * every}, "
-                f"not steps={steps}"
-            )
-        transient = steps - keep * every if keep else steps // 2
-    if not 0 <= transient <= steps:
-        raise ValueError(f"transient={transient} must lie between 0 and steps={steps}")
-    recorded = steps - transient
+    transient, recorded = sweep_window(steps, transient, keep, every, where="sweep()")
+    if keep * every > recorded:
+        raise ValueError(
+            f"keep={keep} states at stride every={every} need steps >= {keep * every} after "
+            f"the transient, not steps={recorded}"
+        )
+    end = transient + recorded
     if distinct_window is None:
         distinct_window = min(512, recorded)
     ics = initial_states(model, n_initial, seed, initial)
@@ -152,7 +151,7 @@ def sweep(
             data_vars[f"{name}_{stat}"] = (
                 dims,
                 array[r].reshape(grid_shape),
-                {"long_name": f"{stat} of {name} over iterations {transient + 1}..{steps}"},
+                {"long_name": f"{stat} of {name} over iterations {transient + 1}..{end}"},
             )
         data_vars[f"{name}_final"] = (dims, result.final[r].reshape(grid_shape))
         data_vars[f"{name}_initial"] = (("ic",), ics[:, r])
@@ -187,7 +186,7 @@ def sweep(
         "fixed_parameters": {k: v for k, v in resolved.items() if k not in axes},
         "swept_parameters": list(axes),
         "seed": seed,
-        "steps": steps,
+        "steps": recorded,
         "transient": transient,
         "keep": keep,
         "every": every,

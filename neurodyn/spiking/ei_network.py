@@ -36,6 +36,7 @@ from scipy import integrate, optimize, special
 
 from ..models import get_model
 from ..provenance import provenance
+from ..run_lengths import time_window
 
 __all__ = ["EINetwork", "matched_wilson_cowan", "mean_field_rates", "siegert", "simulate_ei"]
 
@@ -135,19 +136,24 @@ def matched_wilson_cowan(net: EINetwork, *, fit_range: float = 10.0) -> dict[str
 def simulate_ei(
     net: EINetwork | None = None,
     *,
-    duration: float = 1000.0,
-    transient: float = 200.0,
+    duration: float = 800.0,
+    transient: float | None = None,
+    transient_time: float = 200.0,
     dt: float = 0.1,
     bin_ms: float = 1.0,
     seed: int = 0,
 ) -> xr.Dataset:
-    """Simulate the LIF network with brian2 (numpy target) and the matched Wilson–Cowan node.
+    """Simulate the LIF network with brian2 (numpy target) and the matched Wilson–Cowan node
+    for ``transient_time`` then ``duration`` ms (:mod:`neurodyn.run_lengths`).
 
     Returns a notebook-ready Dataset over ``time`` (ms, bins of ``bin_ms``) and ``population``
     (E, I): ``rate_network`` and ``rate_wilson_cowan`` (Hz); ``mean_rate_network`` (after
-    ``transient``), ``rate_mean_field`` (Siegert) and ``rate_wilson_cowan_fixed_point`` per
+    the transient), ``rate_mean_field`` (Siegert) and ``rate_wilson_cowan_fixed_point`` per
     population; attrs hold the network parameters, the matched node parameters and the seed.
     """
+    transient, duration = time_window(
+        duration, transient, transient_time, where="simulate_ei()"
+    )
     import brian2 as b2
 
     from ..flows.trajectory import trajectory

@@ -34,6 +34,7 @@ import yaml
 
 from ..analysis.measures import MEASURES
 from ..models import Model, ModelError, resolve_model
+from ..run_lengths import sweep_window
 from ..sim import SweepSpecError, parse_axis
 
 __all__ = [
@@ -215,6 +216,16 @@ def check_study(
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise StudyError(f"study config, {where}: {errors[0].message}")
     _fill_defaults(config, rules)
+    simulation = config["simulation"]
+    kept = simulation["keep"] * simulation["every"]
+    if kept > simulation["steps"]:
+        raise StudyError(
+            f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
+        )
+    simulation["transient"], simulation["steps"] = sweep_window(
+        simulation["steps"], simulation.get("transient"), simulation["keep"],
+        simulation["every"], where="study config, simulation",
+    )
     try:
         model = resolve_model(config["model"], config.get("model_options"))
         for name in config["fixed"]:
@@ -261,11 +272,6 @@ def check_study(
                 "states are given (leave n_initial out)"
             )
         simulation["n_initial"] = len(initial)
-    kept = simulation["keep"] * simulation["every"]
-    if kept > simulation["steps"]:
-        raise StudyError(
-            f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
-        )
     reading = {name for name in config["measures"] if MEASURES[name].reads_states}
     if reading and simulation["keep"] < 2:
         raise StudyError(f"measures {sorted(reading)} need simulation/keep >= 2 states")
@@ -308,7 +314,7 @@ def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, A
     try:
         check_schedule(
             steps=simulation["steps"],
-            transient=simulation.get("transient") or 0,
+            transient=simulation["transient"],
             keep=simulation["keep"],
             every=simulation["every"],
             bound=simulation.get("bound"),

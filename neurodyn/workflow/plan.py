@@ -159,7 +159,7 @@ def _point_costs(config: Mapping[str, Any]) -> tuple[float, float, float]:
     model = resolve_model(config["model"], config.get("model_options"))
     sim = config["simulation"]
     n_state, n_param = model.n_state, len(model.parameter_names)
-    steps, keep = int(sim["steps"]), int(sim["keep"])
+    steps, keep = int(sim["transient"]) + int(sim["steps"]), int(sim["keep"])  # all iterations
     measures = set(config["measures"])
     options = config.get("measure_options", {})
     itemsize = 4 if sim["dtype"] == "float32" else 8

@@ -73,7 +73,7 @@ def reservoirpy_grid(axes, units: int, n_train: int) -> np.ndarray:
 
 def neurodyn_grid(axes, units: int, n_train: int) -> np.ndarray:
     grid = ridge_grid(*axes, units=units, seed=SEED, n_train=n_train, n_test=N_TEST,
-                      warmup=WARMUP)
+                      transient=WARMUP)
     return grid.nrmse.values.ravel()
 
 

