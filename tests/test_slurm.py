@@ -28,6 +28,7 @@ START_SCRIPT = REPO / "tests" / "slurm" / "start_cluster.sh"
 SLURM_PROFILE = REPO / "workflows" / "profiles" / "slurm"
 LOCAL_PROFILE = REPO / "workflows" / "profiles" / "local"
 TINY_CONFIG = REPO / "workflows" / "config" / "tiny.yaml"
+SLURM_CONF = Path("/etc/slurm/slurm.conf")  # written by START_SCRIPT
 
 
 def _env():
@@ -68,19 +69,35 @@ def _stop_daemons(names: list[str]) -> None:
         subprocess.run(["pkill", "-TERM", "-x", name], capture_output=True)
 
 
+def _tear_down(started: list[str], conf_before: bytes | None) -> None:
+    """Stop the daemons this tier started and, if it started the controller, put SLURM's
+    configuration back as it was: a slurm.conf left naming a stopped controller makes every
+    later ``scontrol`` wait ~10 s for it, and snakemake's slurm plugin runs ``scontrol show
+    config`` whenever snakemake starts."""
+    _stop_daemons(started)
+    if "slurmctld" not in started:
+        return
+    if conf_before is None:
+        SLURM_CONF.unlink(missing_ok=True)
+    else:
+        SLURM_CONF.write_bytes(conf_before)
+
+
 @pytest.fixture(scope="session")
 def slurm_cluster():
     """A running one-node SLURM cluster: started here unless it already runs, and then stopped
-    when the tier ends, pass or fail (daemons that ran before are left running)."""
+    when the tier ends, pass or fail (daemons that ran before are left running, and so is the
+    configuration they read)."""
     started = [name for name in _DAEMONS if not _running(name)]
+    conf_before = SLURM_CONF.read_bytes() if SLURM_CONF.exists() else None
     t0 = time.monotonic()
     try:
         proc = _run(["bash", str(START_SCRIPT)], timeout=240)
     except subprocess.TimeoutExpired as exc:
-        _stop_daemons(started)
+        _tear_down(started, conf_before)
         pytest.fail(f"{START_SCRIPT.name} did not finish within 240 s:\n{exc.stderr or ''}")
     if proc.returncode != 0:
-        _stop_daemons(started)
+        _tear_down(started, conf_before)
         pytest.fail(
             f"could not start a SLURM cluster on this machine ({START_SCRIPT.name} exited "
             f"{proc.returncode}; the tier needs root and apt-get):\n"
@@ -91,7 +108,7 @@ def slurm_cluster():
     try:
         yield proc
     finally:
-        _stop_daemons(started)
+        _tear_down(started, conf_before)
 
 
 def test_sbatch_job_runs_and_writes_its_output(slurm_cluster, tmp_path):

@@ -1,11 +1,12 @@
 """Workflow overhead: a study through Snakemake against the same jobs called in one process.
 
-Both compute the same thing on the same grid: the sweep with its measures, the orbit diagram
-and the report of the study config (default: the default study). The direct run calls
-:func:`neurodyn.workflow.compute_chunk` on the whole grid with all cores, then the orbit
-diagram and the report; the workflow run is ``snakemake --cores N`` in a fresh folder (chunks
-as jobs, merge, orbit diagram, report). numba's disk cache is warmed first so neither pays for
-compilation. Prints both wall times and the ratio workflow / direct (target: at most 1.3).
+Both compute the same thing on the same grid: the sweep with its measures, the orbit diagram,
+the continuation and the report of the study config (default: the default study). The direct
+run calls :func:`neurodyn.workflow.compute_chunk` on the whole grid with all cores, then the
+orbit diagram, the continuation and the report; the workflow run is ``snakemake --cores N``
+in a fresh folder (chunks as jobs, merge, orbit diagram, continuation, report). numba's disk
+cache is warmed first so neither pays for compilation. Prints both wall times and the ratio
+workflow / direct (target: at most 1.3).
 
 With ``--efficiency``, also the parallel efficiency of the workflow: ``snakemake --cores 1``
 against ``--cores N`` on the same config in fresh folders (``chunk_size: auto`` plans the jobs
@@ -26,19 +27,25 @@ from pathlib import Path
 from neurodyn.report import write_report
 from neurodyn.store import write_dataset
 from neurodyn.workflow import compute_chunk, load_study, run_orbit_diagram, snakemake_command
+from neurodyn.workflow.continuation import run_continuation
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def direct(config: dict, folder: Path, cores: int) -> float:
-    """The study's work in this process: whole grid at once, then orbit diagram and report."""
+    """The study's work in this process: whole grid at once, then the orbit diagram, the
+    continuation and the report."""
     start = time.perf_counter()
     whole = {**config, "chunk_size": 10**9}
     sweep_store = write_dataset(compute_chunk(whole, 0, threads=cores), folder / "sweep.zarr")
-    orbit_store = None
+    orbit_store = continuation_store = None
     if config.get("bifurcation"):
         orbit_store = run_orbit_diagram(config, folder / "orbit.zarr", threads=cores)
-    write_report(sweep_store, orbit_store, folder / "report", config=config["report"])
+    if config.get("continuation"):
+        continuation_store = folder / "continuation.zarr"
+        run_continuation(config, continuation_store, threads=cores)
+    write_report(sweep_store, orbit_store, folder / "report", config=config["report"],
+                 continuation_store=continuation_store)
     return time.perf_counter() - start
 
 
