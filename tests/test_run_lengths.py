@@ -104,3 +104,11 @@ def test_cli_steps_without_transient_warns_on_one_line_and_matches_the_new_flags
     assert "Warning: neurodyn simulate: steps=500 without transient" in old.output
     assert "say --transient 490 --steps 10" in old.output and "Warning" not in new.output
     _same(xr.open_zarr(tmp_path / "old.zarr"), xr.open_zarr(tmp_path / "new.zarr"))
+
+
+def test_a_default_transient_does_not_clash_with_the_old_name():
+    from neurodyn.run_lengths import time_window
+
+    assert time_window(800.0, None, 200.0, where="f()") == (200.0, 1000.0)
+    with pytest.warns(RunLengthDeprecation, match="transient_time=200.0, duration=800.0"):
+        assert time_window(1000.0, 200.0, 0.0, where="f()") == (200.0, 1000.0)

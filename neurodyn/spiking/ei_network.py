@@ -40,6 +40,9 @@ from ..run_lengths import time_window
 
 __all__ = ["EINetwork", "matched_wilson_cowan", "mean_field_rates", "siegert", "simulate_ei"]
 
+#: transient of :func:`simulate_ei` (ms), not recorded in its mean rates
+DEFAULT_TRANSIENT_MS = 200.0
+
 
 @dataclass(frozen=True)
 class EINetwork:
@@ -138,19 +141,22 @@ def simulate_ei(
     *,
     duration: float = 800.0,
     transient: float | None = None,
-    transient_time: float = 200.0,
+    transient_time: float | None = None,
     dt: float = 0.1,
     bin_ms: float = 1.0,
     seed: int = 0,
 ) -> xr.Dataset:
     """Simulate the LIF network with brian2 (numpy target) and the matched Wilson–Cowan node
-    for ``transient_time`` then ``duration`` ms (:mod:`neurodyn.run_lengths`).
+    for ``transient_time`` (default :data:`DEFAULT_TRANSIENT_MS`) then ``duration`` ms
+    (:mod:`neurodyn.run_lengths`).
 
     Returns a notebook-ready Dataset over ``time`` (ms, bins of ``bin_ms``) and ``population``
     (E, I): ``rate_network`` and ``rate_wilson_cowan`` (Hz); ``mean_rate_network`` (after
     the transient), ``rate_mean_field`` (Siegert) and ``rate_wilson_cowan_fixed_point`` per
     population; attrs hold the network parameters, the matched node parameters and the seed.
     """
+    if transient_time is None:  # the default only where the old transient= is not given
+        transient_time = DEFAULT_TRANSIENT_MS if transient is None else 0.0
     transient, duration = time_window(
         duration, transient, transient_time, where="simulate_ei()"
     )
