@@ -401,3 +401,17 @@ def test_a_registered_measure_reaches_sweep_workflow_and_report(mean_level, stud
     assert "sample entropy, permutation entropy and the mean level against" in text  # caption
     # the complexity figure gained a fifth row: 2.7 inches at 100 dpi
     assert_real_rendering(page.parent / "figures" / "complexity.png", (1120, 1140 + 270))
+
+
+def test_figures_drawn_in_two_processes_are_the_same_files(study, report, tmp_path):
+    """workers=2 (the workflow's report job on two cores) writes byte-identical figures and
+    the same page as one process."""
+    page = write_report(*study, tmp_path / "two", workers=2)
+    one = sorted(p.relative_to(report.parent) for p in report.parent.glob("figures/*.png"))
+    two = sorted(p.relative_to(page.parent) for p in page.parent.glob("figures/*.png"))
+    assert one == two and len(one) >= 5
+    for name in one:
+        assert (page.parent / name).read_bytes() == (report.parent / name).read_bytes(), name
+    assert page.read_text().replace(str(page.parent), "") == report.read_text().replace(
+        str(report.parent), ""
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text, phenomena_list
 from .figures import (
+    _pyplot,
     coexistence_figure,
     curve_from_dataset,
     measures_figure,
@@ -24,6 +27,7 @@ from .figures import (
     two_parameter_figure,
 )
 from .html import RenderedFigure, render_html
+from .parallel import draw_all
 from .study import (
     MEASURES,
     choose_points,
@@ -65,6 +69,7 @@ def write_report(
     *,
     config: dict[str, Any] | None = None,
     continuation_store: str | os.PathLike[str] | None = None,
+    workers: int = 1,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
     path of the HTML file.
@@ -75,7 +80,8 @@ def write_report(
     None. ``config``: the settings of :class:`~.config.ReportConfig`.
     ``continuation_store``: a :mod:`neurodyn.workflow.continuation` store, or None: its
     cycle branches are drawn over the orbit diagram, its curves over the two-parameter charts,
-    and its bifurcations are listed with their locations.
+    and its bifurcations are listed with their locations. ``workers``: processes drawing the
+    figures (see :func:`~.parallel.draw_all`; the files are the same for any number).
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
     ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
@@ -99,24 +105,18 @@ def write_report(
     notices = _notices(ds, orbit, settings, has_curves=bool(curves))
     fixed = attr_value(ds.attrs.get("fixed_parameters", {}))
 
-    figures: list[RenderedFigure | None] = []
+    # every figure is drawn first (in `workers` processes), then described in the page
+    calls: dict[str, Callable[[], Path | None]] = {}
     if orbit is not None:
-        path = orbit_figure(
+        calls["orbit_diagram"] = functools.partial(
+            orbit_figure,
             orbit,
             figures_dir / "orbit_diagram.png",
             settings.orbit_variable,
             orbit_branches(branches, orbit),
         )
-        figure = _rendered("orbit_diagram", path, out)
-        held = attr_value(orbit.attrs.get("fixed_parameters", {}))
-        swept = orbit[orbit.attrs["parameter"]]
-        figure.detail = (
-            f"Parameters: {swept.name} from {float(swept.min()):.6g} to {float(swept.max()):.6g}; "
-            f"{parameters_text(held)}; variable "
-            f"{settings.orbit_variable or str(orbit['state'].values[0])}."
-        )
-        figures.append(figure)
-    chart = two_parameter_figure(
+    calls["two_parameter"] = functools.partial(
+        two_parameter_figure,
         ds,
         figures_dir / "two_parameter.png",
         curves=curves,
@@ -125,12 +125,37 @@ def write_report(
         title=f"{ds.attrs.get('model', '')}: period and largest Lyapunov exponent "
         f"(ic {settings.ic})",
     )
-    figure = _rendered("two_parameter", chart, out)
+    calls["coexistence"] = functools.partial(
+        coexistence_figure, ds, figures_dir / "coexistence.png", curves=curves
+    )
+    for key in MEASURE_FIGURES:
+        names = [output.name for output in figure_outputs(key)]
+        calls[key] = functools.partial(
+            measures_figure, ds, names, figures_dir / f"{key}.png", n_slices=settings.slices
+        )
+    for point in points:
+        calls[f"phase_{point.slug}"] = functools.partial(
+            phase_portrait_figure, ds, point, figures_dir / f"phase_{point.slug}.png"
+        )
+    _pyplot()  # matplotlib imported here once, not by each drawing process
+    drawn = dict(zip(calls, draw_all(list(calls.values()), workers), strict=True))
+
+    figures: list[RenderedFigure | None] = []
+    if orbit is not None:
+        figure = _rendered("orbit_diagram", drawn["orbit_diagram"], out)
+        held = attr_value(orbit.attrs.get("fixed_parameters", {}))
+        swept = orbit[orbit.attrs["parameter"]]
+        figure.detail = (
+            f"Parameters: {swept.name} from {float(swept.min()):.6g} to {float(swept.max()):.6g}; "
+            f"{parameters_text(held)}; variable "
+            f"{settings.orbit_variable or str(orbit['state'].values[0])}."
+        )
+        figures.append(figure)
+    figure = _rendered("two_parameter", drawn["two_parameter"], out)
     if figure is not None:
         figure.detail = f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}."
     figures.append(figure)
-    path = coexistence_figure(ds, figures_dir / "coexistence.png", curves=curves)
-    figure = _rendered("coexistence", path, out)
+    figure = _rendered("coexistence", drawn["coexistence"], out)
     if figure is not None:
         figure.detail = (
             f"Fixed parameters: {parameters_text(fixed) or 'model defaults'}; "
@@ -138,13 +163,10 @@ def write_report(
         )
         figures.append(figure)
     for key in MEASURE_FIGURES:
-        names = [output.name for output in figure_outputs(key)]
-        path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
-        figures.append(_rendered(key, path, out))
+        figures.append(_rendered(key, drawn[key], out))
     portraits = {}
     for k, point in enumerate(points, start=1):
-        path = phase_portrait_figure(ds, point, figures_dir / f"phase_{point.slug}.png")
-        figure = _rendered("phase_portrait", path, out)
+        figure = _rendered("phase_portrait", drawn[f"phase_{point.slug}"], out)
         if figure is not None:
             figure.title = f"Phase portraits at point {k} ({point.label})"
             portraits[point.slug] = figure

@@ -16,6 +16,8 @@ rule report:
         ),
     params:
         settings=config["report"],
+    # figures are drawn in parallel (the report is the study's last job, alone on the machine)
+    threads: min(SLOTS, 4)
     resources:
         **ESTIMATE.report.resources(),
     log:
