@@ -4,6 +4,11 @@ the same schedule, and a 1000-node ring's synchronised-state exponent against th
 stability function of the single map computed here with numpy.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,6 +27,8 @@ from neurodyn.networks import (
     ring,
 )
 from neurodyn.sim import iterate_batch, sweep
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def _chemical(kernel: bool):
@@ -147,6 +154,38 @@ def test_ring_stencil_equals_csr_single_and_batch():
         sync = np.tile(X[:2, :], (n, 1))
         a.advance(sync, P, 0, batch, 50, 1e6, np.ones(batch, dtype=bool), a.plan)
         assert np.all(sync[0::2] == sync[:1]) and np.all(sync[1::2] == sync[1:2])
+
+
+_CACHE_PROBE = """
+import numpy as np
+from neurodyn.models import compile_model
+from neurodyn.networks import DiffusiveCoupling, network, ring
+net = network(["chialvo"] * 5, [DiffusiveCoupling(ring(5), "x", "sigma")], shared=True)
+c = compile_model(net)
+X, P = net.initial_state()[:, None].copy(), np.array([[p.default] for p in net.parameters])
+c.advance(X, P, 0, 1, 3, 1e6, np.ones(1, dtype=bool), c.plan)
+c.tangent(X, P, 0, np.eye(10), np.empty((10, 10)), c.plan)
+print(sum(c.advance.stats.cache_hits.values()), sum(c.tangent.stats.cache_hits.values()), X[0, 0])
+"""
+
+
+@pytest.mark.slow
+def test_network_kernels_load_from_disk_cache_in_a_new_process(tmp_path):
+    """A second process with the same (new, empty at first) cache directory loads the
+    network's advance and tangent from numba's disk cache and computes the same numbers."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": ROOT}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _CACHE_PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0][:2] == ["0", "0"] and runs[1][:2] == ["1", "1"]
+    assert runs[0][2] == runs[1][2]
 
 
 def test_bad_network_input():

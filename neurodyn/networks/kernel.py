@@ -7,7 +7,9 @@ symbolic at the network's size. Each node model's step and Jacobian are generate
 (:mod:`.netgen`) and applied to all its nodes; the couplings become one sparse operator over
 state rows (:class:`~.netgen.CouplingOperator`, from :meth:`Coupling.edges`). Building a
 network costs milliseconds per thousand nodes, and compiling is the same for any size (one
-compilation per tuple of node models, cached on disk by the kernels that call it).
+compilation per tuple of node models, cached on disk, so that a later process loads it
+in about a second). A nonlocal ring (uniform weights, one strength) is summed by a sliding
+window instead of edge by edge (:func:`~.netgen._ring_input`), in O(1) per node for any range.
 
 A :class:`Network` has the interface that simulators read from a model
 (:class:`~neurodyn.models.ModelInterface`: ``state``, ``parameters``, ``name``, ``kind``,

@@ -26,12 +26,16 @@ node models (compile time flat in N); the network's structure travels in ``plan`
 
 from __future__ import annotations
 
+import hashlib
 import math
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ..models import Model
+from ..models.codegen import source_file
 from ..models.generate import _cse_lines, _local_names
 from ..models.jit import stable_jit
 from ..models.vecmath import vexp
@@ -387,30 +391,38 @@ def node_source(model: Model) -> str:
 
 
 def network_source(n_types: int) -> str:
-    """Source of the network's ``advance`` and ``tangent`` over ``n_types`` node models, which
-    call ``node_update_<t>`` and ``node_tangent_<t>`` (see the module docstring)."""
+    """Source of ``make(coupling_input, coupling_tangent, field, node_update_0,
+    node_tangent_0, ...)``, which returns the network's ``advance`` and ``tangent`` over
+    ``n_types`` node models as closures over the functions it is given (see the module
+    docstring)."""
     first = len(CouplingOperator._fields)
     nodes = [
         f"field(plan, {first + 2 * t}), field(plan, {first + 2 * t + 1})" for t in range(n_types)
     ]
+    functions = "".join(f", node_update_{t}, node_tangent_{t}" for t in range(n_types))
     lines = [
-        "def advance(X, P, lo, hi, n, bound, ok, plan):",
-        "    width = min(WIDTH, hi - lo)",
-        "    U = np.empty((X.shape[0], width))",
-        "    G = np.empty((plan[10] - plan[9], width))",
-        "    H = np.empty((2, width))",
-        "    for c0 in range(lo, hi, WIDTH):",
-        "        m = min(WIDTH, hi - c0)",
-        "        for _ in range(n):",
-        "            coupling_input(X, P, c0, m, U, G, H, plan)",
+        "import numpy as np",
+        "",
+        "",
+        f"def make(coupling_input, coupling_tangent, field{functions}):",
+        "    def advance(X, P, lo, hi, n, bound, ok, plan):",
+        f"        width = min({WIDTH}, hi - lo)",
+        "        U = np.empty((X.shape[0], width))",
+        "        G = np.empty((plan[10] - plan[9], width))",
+        "        H = np.empty((2, width))",
+        f"        for c0 in range(lo, hi, {WIDTH}):",
+        f"            m = min({WIDTH}, hi - c0)",
+        "            for _ in range(n):",
+        "                coupling_input(X, P, c0, m, U, G, H, plan)",
     ]
     lines += [
-        f"            node_update_{t}(X, P, U, {rows}, c0, m, bound, ok)"
+        f"                node_update_{t}(X, P, U, {rows}, c0, m, bound, ok)"
         for t, rows in enumerate(nodes)
     ]
-    lines += ["", "def tangent(X, P, i, Q, TQ, plan):"]
-    lines += [f"    node_tangent_{t}(X, P, i, {rows}, Q, TQ)" for t, rows in enumerate(nodes)]
-    lines += ["    coupling_tangent(X, P, i, Q, TQ, plan)", ""]
+    lines += ["", "    def tangent(X, P, i, Q, TQ, plan):"]
+    lines += [f"        node_tangent_{t}(X, P, i, {rows}, Q, TQ)" for t, rows in enumerate(nodes)]
+    lines += ["        coupling_tangent(X, P, i, Q, TQ, plan)", ""]
+    lines += ["    return advance, tangent", ""]
     return "\n".join(lines)
 
 
@@ -432,24 +444,32 @@ def _node_functions(model: Model) -> dict[str, object]:
 
 def compile_network(node_models: tuple[Model, ...]) -> tuple[object, object]:
     """The jit-compiled ``(advance, tangent)`` of a network whose node models are
-    ``node_models`` (in the order of ``plan.nodes``); cached per tuple of node models."""
+    ``node_models`` (in the order of ``plan.nodes``); cached per tuple of node models.
+
+    Both are cached on disk by numba: their source is a file of the generated-source cache
+    (:func:`~neurodyn.models.codegen.source_file`) named by a digest of its text and of this
+    module, and the node functions they call are closure variables, whose code is part of
+    numba's cache key. A process that finds both caches loads them without compiling."""
     functions = [_node_functions(m) for m in node_models]
     key = tuple(f["node_update"]._uuid for f in functions)
     if key not in _NETWORKS:
         source = network_source(len(node_models))
-        namespace: dict[str, object] = {
-            "np": np,
-            "WIDTH": WIDTH,
-            "coupling_input": coupling_input,
-            "coupling_tangent": coupling_tangent,
-            "field": _field,
-        }
-        for t, f in enumerate(functions):
-            namespace[f"node_update_{t}"] = f["node_update"]
-            namespace[f"node_tangent_{t}"] = f["node_tangent"]
-        exec(compile(source, "<neurodyn network>", "exec"), namespace)  # noqa: S102
+        digest = hashlib.sha256(source.encode() + _module_digest()).hexdigest()[:40]
+        path, source = source_file(f"network_{digest}.py", lambda: source)
+        namespace: dict[str, object] = {"__name__": __name__}  # numba's cache imports it
+        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+        nodes = [f[name] for f in functions for name in ("node_update", "node_tangent")]
+        made = namespace["make"](coupling_input, coupling_tangent, _field, *nodes)
         _NETWORKS[key] = {
-            name: stable_jit(source, *key, name, cache=False, error_model="numpy")(namespace[name])
-            for name in ("advance", "tangent")
+            name: stable_jit(source, *key, name, cache=path.is_file(), error_model="numpy")(
+                function
+            )
+            for name, function in zip(("advance", "tangent"), made, strict=True)
         }
     return _NETWORKS[key]["advance"], _NETWORKS[key]["tangent"]
+
+
+@cache
+def _module_digest() -> bytes:
+    """This module's code (the coupling kernels the network kernels call)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
