@@ -4,6 +4,11 @@ the same schedule, and a 1000-node ring's synchronised-state exponent against th
 stability function of the single map computed here with numpy.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -23,6 +28,8 @@ from neurodyn.networks import (
 )
 from neurodyn.sim import iterate_batch, sweep
 
+ROOT = str(Path(__file__).resolve().parents[1])
+
 
 def _chemical(kernel: bool):
     build = network if kernel else network_model
@@ -30,18 +37,25 @@ def _chemical(kernel: bool):
     return build(
         ["chialvo", "chialvo", "chialvo"],
         [
-            ChemicalSynapse(A, "x", "g", default=0.02, reversal_default=1.0,
-                            threshold_default=0.5),
+            ChemicalSynapse(A, "x", "g", default=0.02, reversal_default=1.0, threshold_default=0.5),
             DiffusiveCoupling(ring(3), "y", "eps", per_edge=True, normalise="in_degree"),
         ],
         name="chemical_chain",
     )
 
 
+def _nonlocal_ring(kernel: bool):
+    build = network if kernel else network_model
+    coupling = DiffusiveCoupling(ring(7, 2), "x", "sigma", normalise="in_degree", default=0.05)
+    return build(["chialvo"] * 7, [coupling], shared=True, name="nonlocal_ring")
+
+
 CASES = {
+    "nonlocal_ring": _nonlocal_ring,
     "ring_star": lambda kernel: chialvo_ring_star(3, kernel=kernel),
-    "ring_star_5_per_node": lambda kernel: chialvo_ring_star(5, shared=False,
-                                                             ordered_pairs=False, kernel=kernel),
+    "ring_star_5_per_node": lambda kernel: chialvo_ring_star(
+        5, shared=False, ordered_pairs=False, kernel=kernel
+    ),
     "heterogeneous_chain": lambda kernel: chialvo_rulkov_chain(kernel=kernel),
     "chemical": _chemical,
 }
@@ -104,6 +118,76 @@ def test_sweep_and_lyapunov_same_as_generated():
     np.testing.assert_allclose(lb.exponents, la.exponents, rtol=0, atol=1e-9)
 
 
+def test_ring_stencil_equals_csr_single_and_batch():
+    """The sliding-window ring (stencil) against the same ring summed edge by edge (a second,
+    zero-strength coupling on the same rows turns the stencil off): step by step to 1e-12 for
+    one column (nodes vectorised) and several, the same tangent, and a synchronous state kept
+    exactly synchronous."""
+    n, radius = 50, 4
+    A = ring(n, radius, sparse=True)
+    ring_coupling = DiffusiveCoupling(A, "x", "sigma", normalise="in_degree", default=0.2)
+    stencil = network(["chialvo"] * n, [ring_coupling], shared=True)
+    csr = network(
+        ["chialvo"] * n,
+        [ring_coupling, DiffusiveCoupling(chain(n), "x", "eps", default=0.0)],
+        shared=True,
+    )
+    assert stencil.plan.operator.stencils.tolist() == [0, 2, n, radius, 4]
+    assert csr.plan.operator.stencils.size == 0
+    a, b = compile_model(stencil), compile_model(csr)
+    rng = np.random.default_rng(3)
+    for batch in (1, 3):
+        X = np.empty((2 * n, batch))
+        X[0::2], X[1::2] = rng.uniform(0, 2, (n, batch)), rng.uniform(0, 2, (n, batch))
+        P = np.array([[p.default] for p in stencil.parameters]).repeat(batch, axis=1)
+        Pc = np.array([[p.default] for p in csr.parameters]).repeat(batch, axis=1)
+        for _ in range(20):
+            got, expected = X.copy(), X.copy()
+            a.advance(got, P, 0, batch, 1, 1e6, np.ones(batch, dtype=bool), a.plan)
+            b.advance(expected, Pc, 0, batch, 1, 1e6, np.ones(batch, dtype=bool), b.plan)
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+            X = expected
+        np.testing.assert_array_equal(
+            jacobian_matrix(stencil, X[:, 0], P[:, 0]).toarray(),
+            jacobian_matrix(csr, X[:, 0], Pc[:, 0]).toarray(),
+        )
+        sync = np.tile(X[:2, :], (n, 1))
+        a.advance(sync, P, 0, batch, 50, 1e6, np.ones(batch, dtype=bool), a.plan)
+        assert np.all(sync[0::2] == sync[:1]) and np.all(sync[1::2] == sync[1:2])
+
+
+_CACHE_PROBE = """
+import numpy as np
+from neurodyn.models import compile_model
+from neurodyn.networks import DiffusiveCoupling, network, ring
+net = network(["chialvo"] * 5, [DiffusiveCoupling(ring(5), "x", "sigma")], shared=True)
+c = compile_model(net)
+X, P = net.initial_state()[:, None].copy(), np.array([[p.default] for p in net.parameters])
+c.advance(X, P, 0, 1, 3, 1e6, np.ones(1, dtype=bool), c.plan)
+c.tangent(X, P, 0, np.eye(10), np.empty((10, 10)), c.plan)
+print(sum(c.advance.stats.cache_hits.values()), sum(c.tangent.stats.cache_hits.values()), X[0, 0])
+"""
+
+
+@pytest.mark.slow
+def test_network_kernels_load_from_disk_cache_in_a_new_process(tmp_path):
+    """A second process with the same (new, empty at first) cache directory loads the
+    network's advance and tangent from numba's disk cache and computes the same numbers."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": ROOT}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _CACHE_PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0][:2] == ["0", "0"] and runs[1][:2] == ["1", "1"]
+    assert runs[0][2] == runs[1][2]
+
+
 def test_bad_network_input():
     with pytest.raises(ModelError, match="node_values"):
         network(["chialvo"] * 3, shared=True, node_values={"k": [0.0, 0.1, 0.2]})
@@ -112,8 +196,13 @@ def test_bad_network_input():
     with pytest.raises(ModelError, match="no such variable"):
         network(["chialvo"] * 3, [DiffusiveCoupling(ring(3), "v")])
     with pytest.raises(ValueError, match="numba backend only"):
-        iterate_batch(network(["chialvo"] * 3), np.zeros((6, 1)), np.full((12, 1), 0.5),
-                      steps=1, backend="torch")
+        iterate_batch(
+            network(["chialvo"] * 3),
+            np.zeros((6, 1)),
+            np.full((12, 1), 0.5),
+            steps=1,
+            backend="torch",
+        )
     net = network(["chialvo"] * 3, node_values={"k": [0.01, 0.02, 0.03]})
     assert [net.parameter(f"k_{i}").default for i in range(3)] == [0.01, 0.02, 0.03]
 
@@ -142,8 +231,9 @@ def test_ring_1000_synchronised_state_master_stability():
     X = np.tile([[0.3], [1.1]], (n, 1))
     P = np.array([[p.default] for p in net.parameters])
     transient, steps = 500, 3000
-    result = lyapunov_spectrum(net, X, P, steps=steps, transient=transient, n_exponents=1,
-                               segments=1)
+    result = lyapunov_spectrum(
+        net, X, P, steps=steps, transient=transient, n_exponents=1, segments=1
+    )
     # the synchronised trajectory, from the same kernel
     run = iterate_batch(net, X, P, steps=steps, transient=transient - 1, keep=steps)
     xs = run.kept[:, node_rows(net, "x"), 0]
@@ -251,16 +341,22 @@ def test_newton_fixed_point_of_a_ring_and_its_multipliers():
     assert abs(mu[0]) == pytest.approx(expected, abs=1e-10)
 
     k_nodes = 0.03 + 0.002 * np.sin(2 * np.pi * np.arange(n) / n)
-    hetero = network(["chialvo"] * n, [coupling], shared=["a", "b", "c"],
-                     defaults={"sigma": sigma}, node_values={"k": k_nodes})
+    hetero = network(
+        ["chialvo"] * n,
+        [coupling],
+        shared=["a", "b", "c"],
+        defaults={"sigma": sigma},
+        node_values={"k": k_nodes},
+    )
     Ph = np.array([p.default for p in hetero.parameters])
     found = fixed_point(hetero, result.x, Ph)
     assert found.converged and found.residual <= 1e-12
     assert np.ptp(found.x[0::2]) > 1e-4  # not uniform
     np.testing.assert_allclose(network_step(hetero, found.x, Ph), found.x, rtol=0, atol=1e-12)
     dense = np.linalg.eigvals(jacobian_matrix(hetero, found.x, Ph).toarray())
-    np.testing.assert_allclose(abs(leading_multipliers(hetero, found.x, Ph, k=3)[0]),
-                               np.abs(dense).max(), rtol=1e-9)
+    np.testing.assert_allclose(
+        abs(leading_multipliers(hetero, found.x, Ph, k=3)[0]), np.abs(dense).max(), rtol=1e-9
+    )
 
 
 @pytest.mark.slow

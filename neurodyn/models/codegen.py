@@ -50,6 +50,7 @@ import hashlib
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,7 +60,13 @@ from .jit import stable_jit
 from .model import Model
 from .vecmath import vexp
 
-__all__ = ["CompiledModel", "compile_model", "generated_source", "source_cache_dir"]
+__all__ = [
+    "CompiledModel",
+    "compile_model",
+    "generated_source",
+    "source_cache_dir",
+    "source_file",
+]
 
 #: the modules whose code determines the generated source (a change to any misses the cache)
 _GENERATOR_MODULES = ("expressions.py", "model.py", "generate.py", "integrators.py")
@@ -93,25 +100,37 @@ def generated_source(model: Model) -> str:
     """The Python source of the functions generated for ``model`` (see the module docstring).
 
     Read from :func:`source_cache_dir` when the same definition was generated before by the
-    same generator code; otherwise printed by :mod:`.generate` and stored there (atomically, so
-    concurrent processes never read half a file; a cache that cannot be written is skipped).
+    same generator code; otherwise printed by :mod:`.generate` and stored there.
     """
-    path = source_cache_dir() / f"{_source_key(model)}.src"
+
+    def generate() -> str:
+        from .generate import generate_source
+
+        return generate_source(model)
+
+    return source_file(f"{_source_key(model)}.src", generate)[1]
+
+
+def source_file(name: str, make: Callable[[], str]) -> tuple[Path, str]:
+    """The file ``name`` in :func:`source_cache_dir` and its text: read when it exists, else
+    made by ``make()`` and stored (atomically, so concurrent processes never read half a file;
+    a cache that cannot be written is skipped, and then the path does not exist). A name must
+    say everything its text depends on (a digest of it); a file once written is never
+    rewritten, so that numba's disk cache of functions compiled from it stays valid."""
+    path = source_cache_dir() / name
     try:
-        return path.read_text()
+        return path, path.read_text()
     except OSError:
         pass
-    from .generate import generate_source
-
-    source = generate_source(model)
+    text = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as file:
-            file.write(source)
+            file.write(text)
         os.replace(file.name, path)
     except OSError:
         pass
-    return source
+    return path, text
 
 
 @dataclass(frozen=True)

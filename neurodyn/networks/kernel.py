@@ -7,7 +7,9 @@ symbolic at the network's size. Each node model's step and Jacobian are generate
 (:mod:`.netgen`) and applied to all its nodes; the couplings become one sparse operator over
 state rows (:class:`~.netgen.CouplingOperator`, from :meth:`Coupling.edges`). Building a
 network costs milliseconds per thousand nodes, and compiling is the same for any size (one
-compilation per tuple of node models, cached on disk by the kernels that call it).
+compilation per tuple of node models, cached on disk, so that a later process loads it
+in about a second). A nonlocal ring (uniform weights, one strength) is summed by a sliding
+window instead of edge by edge (:func:`~.netgen._ring_input`), in O(1) per node for any range.
 
 A :class:`Network` has the interface that simulators read from a model
 (:class:`~neurodyn.models.ModelInterface`: ``state``, ``parameters``, ``name``, ``kind``,
@@ -138,8 +140,11 @@ def _node_values(
 
 
 def _operator(
-    all_edges: list[Edges], models: tuple[Model, ...], offsets: np.ndarray,
-    row_of: dict[str, int], n_state: int,
+    all_edges: list[Edges],
+    models: tuple[Model, ...],
+    offsets: np.ndarray,
+    row_of: dict[str, int],
+    n_state: int,
 ) -> CouplingOperator:
     """The CSR over state rows of all couplings (rows sorted, coupling order kept in a row)."""
 
@@ -171,8 +176,14 @@ def _operator(
     )
     c_ptr, (c_src, c_lam, c_th, c_w, c_prow, c_vrow) = by_row(
         "chemical",
-        [lambda e: rows(e.sources, e.variable), same("slope"), same("threshold"),
-         lambda e: e.weights, strength, same("reversal")],
+        [
+            lambda e: rows(e.sources, e.variable),
+            same("slope"),
+            same("threshold"),
+            lambda e: e.weights,
+            strength,
+            same("reversal"),
+        ],
     )
     gates, c_gate = np.unique(
         np.stack([c_src, c_lam, c_th], axis=1).astype(np.int64), axis=0, return_inverse=True
@@ -189,11 +200,78 @@ def _operator(
     d_shared = first.copy()
     d_shared[mixed] = -1
 
+    weights: list[float] = []
+    diffusive = [e for e in all_edges if e.kind == "diffusive"]
+    stencils = []
+    by_stencil = np.zeros(n_state, dtype=bool)
+    for e in diffusive:
+        found = _ring_window(
+            e,
+            rows(np.arange(len(models)), e.variable)
+            if e.variable in _common_variables(models)
+            else None,
+        )
+        if found is None:
+            continue
+        base, stride, count, radius = found
+        targets = base + stride * np.arange(count)
+        others = [rows(o.targets, o.variable) for o in diffusive if o is not e]
+        if any(np.isin(t, targets).any() for t in others):
+            continue
+        stencils.append((base, stride, count, radius, row_of[e.strengths[0]]))
+        weights.append(float(e.weights[0]))
+        by_stencil[targets] = True
+    s_fields = np.array(stencils, dtype=np.int64).reshape(-1, 5)
+    d_rows = np.flatnonzero((np.diff(d_ptr) > 0) & ~by_stencil)
+
     return CouplingOperator(
-        ints(d_ptr), ints(d_src), np.ascontiguousarray(d_w, dtype=np.float64), ints(d_prow),
-        ints(c_ptr), ints(c_gate), np.ascontiguousarray(c_w, dtype=np.float64), ints(c_prow),
-        ints(c_vrow), ints(gates[:, 0]), ints(gates[:, 1]), ints(gates[:, 2]), d_shared,
+        ints(d_ptr),
+        ints(d_src),
+        np.ascontiguousarray(d_w, dtype=np.float64),
+        ints(d_prow),
+        ints(c_ptr),
+        ints(c_gate),
+        np.ascontiguousarray(c_w, dtype=np.float64),
+        ints(c_prow),
+        ints(c_vrow),
+        ints(gates[:, 0]),
+        ints(gates[:, 1]),
+        ints(gates[:, 2]),
+        d_shared,
+        ints(d_rows),
+        ints(np.flatnonzero(np.diff(c_ptr))),
+        ints(s_fields),
+        np.array(weights, dtype=np.float64),
     )
+
+
+def _common_variables(models: tuple[Model, ...]) -> set[str]:
+    """State variables that every node has (a ring stencil needs each node's row)."""
+    return set.intersection(*(set(m.state_names) for m in models))
+
+
+def _ring_window(e: Edges, node_rows: np.ndarray | None) -> tuple[int, int, int, int] | None:
+    """``(base, stride, n, R)`` when ``e`` is a nonlocal ring over all ``n`` nodes -- node
+    ``i`` receives from ``i - R, ..., i + R`` (mod n, not itself) with one weight and one
+    strength -- whose coupled rows are ``base + stride * i``; else None."""
+    if node_rows is None or len(e.strengths) != 1 or e.weights.size == 0:
+        return None
+    n = node_rows.size
+    radius, rest = divmod(e.sources.size, 2 * n)
+    if rest or radius < 1 or 2 * radius >= n or np.any(e.weights != e.weights[0]):
+        return None
+    stride = node_rows[1] - node_rows[0] if n > 1 else 1
+    if np.any(node_rows != node_rows[0] + stride * np.arange(n)):
+        return None
+    shifts = np.concatenate([np.arange(-radius, 0), np.arange(1, radius + 1)])
+    window = (np.arange(n)[:, None] + shifts[None, :]) % n
+    window.sort(axis=1)
+    if not (
+        np.array_equal(e.targets, np.repeat(np.arange(n), 2 * radius))
+        and np.array_equal(e.sources, window.reshape(-1))
+    ):
+        return None
+    return int(node_rows[0]), int(stride), n, radius
 
 
 def network(
@@ -270,9 +348,7 @@ def jacobian_matrix(net: Network, x: np.ndarray, parameters: np.ndarray) -> sp.c
     X = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1, 1))
     P = np.ascontiguousarray(np.asarray(parameters, dtype=np.float64).reshape(-1, 1))
     if X.shape[0] != net.n_state or P.shape[0] != len(net.parameters):
-        raise ValueError(
-            f"x must have {net.n_state} values and parameters {len(net.parameters)}"
-        )
+        raise ValueError(f"x must have {net.n_state} values and parameters {len(net.parameters)}")
     pattern = _pattern(net)
     colour = _colouring(pattern)
     seeds = np.zeros((net.n_state, int(colour.max()) + 1))
@@ -307,9 +383,11 @@ def _colouring(pattern: sp.csr_array) -> np.ndarray:
     colour = np.full(n, -1, dtype=np.int64)
     for c in range(n):
         rows = columns.indices[columns.indptr[c] : columns.indptr[c + 1]]
-        neighbours = np.unique(np.concatenate(
-            [pattern.indices[pattern.indptr[r] : pattern.indptr[r + 1]] for r in rows]
-        ))
+        neighbours = np.unique(
+            np.concatenate(
+                [pattern.indices[pattern.indptr[r] : pattern.indptr[r + 1]] for r in rows]
+            )
+        )
         used = set(colour[neighbours][colour[neighbours] >= 0].tolist())
         k = 0
         while k in used:

@@ -10,6 +10,10 @@ symbolic Jacobian, with the common subexpressions of :mod:`neurodyn.models.codeg
 ``node_tangent(X, P, i, rows, prow, Q, TQ)``
     ``TQ[rows_k, :] = J_node(x, p) @ Q[rows_k, :]`` at column ``i`` for every node ``k``.
 
+With several columns the loop over columns vectorises; with one (a single trajectory) the
+nodes are gathered in blocks of :data:`BLOCK` into contiguous rows, so the loop over the nodes
+does (same expressions, same bits).
+
 The network's ``advance(X, P, lo, hi, n, bound, ok, plan)`` and
 ``tangent(X, P, i, Q, TQ, plan)`` (generated per tuple of node models) first compute the
 coupling input ``U`` of every state row from the old state (:func:`coupling_input`, CSR over
@@ -22,12 +26,16 @@ node models (compile time flat in N); the network's structure travels in ``plan`
 
 from __future__ import annotations
 
+import hashlib
 import math
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ..models import Model
+from ..models.codegen import source_file
 from ..models.generate import _cse_lines, _local_names
 from ..models.jit import stable_jit
 from ..models.vecmath import vexp
@@ -36,6 +44,8 @@ __all__ = ["WIDTH", "CouplingOperator", "Plan", "compile_network", "coupling_inp
 
 #: columns (batch points) advanced together; U holds n_state * WIDTH coupling inputs
 WIDTH = 32
+#: nodes of one model stepped together in a single column (gathered so the loop vectorises)
+BLOCK = 64
 
 
 class CouplingOperator(NamedTuple):
@@ -46,7 +56,14 @@ class CouplingOperator(NamedTuple):
     (P[c_vrow[e]] - X[r]) * G[c_gate[e]]``, where gate ``g`` is ``1 / (1 + exp(-P[g_lam[g]] *
     (X[g_src[g]] - P[g_th[g]])))``, computed once per step for all edges that share it.
     ``d_shared[r]``: the strength row common to all diffusive entries of row ``r`` (then
-    factored out of the row's sum), or -1.
+    factored out of the row's sum), or -1. ``d_rows`` and ``c_rows``: the rows whose
+    diffusive (not by a stencil) and chemical input is summed from these entries.
+
+    ``stencils`` (k, 5 flattened) and ``s_w`` (k): the nonlocal rings among the diffusive
+    couplings, ``(base, stride, n, R, strength row)`` and the weight -- node ``i``'s row
+    ``base + stride * i`` receives ``s_w * P[strength] * sum_{0 < |o| <= R} (x_{i+o} - x_i)``
+    (mod n) -- computed from a sliding window sum (:func:`_ring_input`) instead of their CSR
+    entries, which stay in the CSR for the tangent and the Jacobian's pattern.
     """
 
     d_ptr: np.ndarray
@@ -62,6 +79,10 @@ class CouplingOperator(NamedTuple):
     g_lam: np.ndarray
     g_th: np.ndarray
     d_shared: np.ndarray
+    d_rows: np.ndarray
+    c_rows: np.ndarray
+    stencils: np.ndarray
+    s_w: np.ndarray
 
 
 class Plan(NamedTuple):
@@ -74,7 +95,7 @@ class Plan(NamedTuple):
     packed: np.ndarray
 
 
-_FLOATS = ("d_w", "c_w")
+_FLOATS = ("d_w", "c_w", "s_w")
 
 
 def pack(operator: CouplingOperator, nodes: tuple) -> np.ndarray:
@@ -126,38 +147,114 @@ def _row_sum(X, c0, xr, first, last, src, w):
     return (a0 + a1) + (a2 + a3)
 
 
+@stable_jit(inline="always")
+def _two_sum(a, b):
+    """``(s, e)`` with ``s = fl(a + b)`` and ``s + e == a + b`` exactly (Knuth)."""
+    s = a + b
+    t = s - a
+    return s, (a - (s - t)) + (b - t)
+
+
+@stable_jit(inline="always")
+def _ring_input(X, P, c0, m, U, H, base, stride, n, radius, prow, w):
+    """Add a nonlocal ring's input ``P[prow] * w * sum_{0 < |o| <= radius} (x_{i+o} - x_i)``
+    to row ``base + stride * i`` of ``U`` for every node ``i``, at columns ``c0 .. c0 + m``.
+
+    The window sum ``W_i = sum_{|o| <= radius} x_{i+o}`` slides along the ring in O(1) per
+    node: two new values in, one pair out, kept as an unevaluated double-double ``H[0] +
+    H[1]`` (error-free sums), so ``W_i`` is exact to about 1e-32 relative and rounds to the
+    double nearest the exact sum. The input is ``w * (fl(W_i) - fl((2R + 1) x_i))``: 0 exactly
+    when all ``2R + 1`` values are equal (a synchronous state stays synchronous), otherwise
+    equal to the edge-wise sum to a few units in the last place of ``W_i``."""
+    width = 2 * radius + 1
+    if m == 1:  # one column: the sums in registers
+        wsum = lsum = 0.0
+        for o in range(-radius, radius + 1):
+            wsum, e = _two_sum(wsum, X[base + stride * ((o + n) % n), c0])
+            lsum += e
+        into, out = base + stride * (radius + 1), base + stride * (n - radius)
+        end = base + stride * n
+        for r in range(base, end, stride):
+            U[r, 0] += P[prow, c0] * (w * ((wsum + lsum) - width * X[r, c0]))
+            into = base if into == end else into
+            out = base if out == end else out
+            d, de = _two_sum(X[into, c0], -X[out, c0])
+            wsum, e = _two_sum(wsum, d)
+            lsum += e + de
+            into += stride
+            out += stride
+        return
+    hi, lo = H[0, :m], H[1, :m]
+    for b in range(m):
+        hi[b] = 0.0
+        lo[b] = 0.0
+    for o in range(-radius, radius + 1):
+        Xj = X[base + stride * ((o + n) % n), c0 : c0 + m]
+        for b in range(m):
+            s, e = _two_sum(hi[b], Xj[b])
+            hi[b] = s
+            lo[b] += e
+    into, out = radius + 1, n - radius
+    for i in range(n):
+        r = base + stride * i
+        Xr, Ur, Ps = X[r, c0 : c0 + m], U[r, :m], P[prow, c0 : c0 + m]
+        into = 0 if into == n else into
+        out = 0 if out == n else out
+        Xin = X[base + stride * into, c0 : c0 + m]
+        Xout = X[base + stride * out, c0 : c0 + m]
+        into += 1
+        out += 1
+        for b in range(m):
+            Ur[b] += Ps[b] * (w * ((hi[b] + lo[b]) - width * Xr[b]))
+            d, de = _two_sum(Xin[b], -Xout[b])
+            s, e = _two_sum(hi[b], d)
+            hi[b] = s
+            lo[b] += e + de
+
+
 @stable_jit(error_model="numpy")
-def coupling_input(X, P, c0, m, U, G, plan):
+def coupling_input(X, P, c0, m, U, G, H, plan):
     """``U[r, b]``: the coupling's input to state row ``r`` at column ``c0 + b``, ``b < m``;
-    ``G`` holds the chemical gates (fields as in :class:`CouplingOperator`). One column: scalar
-    sums over each row's entries; several: each row's sum as a loop over columns."""
+    ``G`` holds the chemical gates, ``H`` (2, m) is scratch (fields as in
+    :class:`CouplingOperator`). Rings with a stencil first (:func:`_ring_input`), then CSR sums
+    over the rows that have entries: for one column scalar sums over a row's entries, for
+    several each row's sum as a loop over columns."""
     d_ptr, d_src, d_w, d_prow = _field(plan, 0), _field(plan, 1), _weights(plan, 2), _field(plan, 3)
     c_ptr, c_gate, c_w = _field(plan, 4), _field(plan, 5), _weights(plan, 6)
     c_prow, c_vrow = _field(plan, 7), _field(plan, 8)
     g_src, g_lam, g_th = _field(plan, 9), _field(plan, 10), _field(plan, 11)
-    d_shared = _field(plan, 12)
+    d_shared, d_rows, c_rows = _field(plan, 12), _field(plan, 13), _field(plan, 14)
+    stencils, s_w = _field(plan, 15), _weights(plan, 16)
+    for r in range(X.shape[0]):
+        for b in range(m):
+            U[r, b] = 0.0
     for g in range(g_src.shape[0]):
         s, lam, th = g_src[g], g_lam[g], g_th[g]
         for b in range(m):
             G[g, b] = _gate(P[lam, c0 + b], X[s, c0 + b], P[th, c0 + b])
+    for k in range(s_w.shape[0]):
+        f = stencils[5 * k : 5 * k + 5]
+        _ring_input(X, P, c0, m, U, H, f[0], f[1], f[2], f[3], f[4], s_w[k])
     if m == 1:
-        for r in range(X.shape[0]):
+        for r in d_rows:
             xr = X[r, c0]
-            acc = 0.0
             shared = d_shared[r]
             if shared >= 0:
                 acc = P[shared, c0] * _row_sum(X, c0, xr, d_ptr[r], d_ptr[r + 1], d_src, d_w)
             else:
+                acc = 0.0
                 for e in range(d_ptr[r], d_ptr[r + 1]):
                     acc += d_w[e] * P[d_prow[e], c0] * (X[d_src[e], c0] - xr)
+            U[r, 0] = acc
+        for r in c_rows:
+            xr = X[r, c0]
+            acc = U[r, 0]
             for e in range(c_ptr[r], c_ptr[r + 1]):
                 acc += c_w[e] * P[c_prow[e], c0] * (P[c_vrow[e], c0] - xr) * G[c_gate[e], 0]
             U[r, 0] = acc
         return
-    for r in range(X.shape[0]):
+    for r in d_rows:
         Ur, Xr = U[r, :m], X[r, c0 : c0 + m]
-        for b in range(m):
-            Ur[b] = 0.0
         shared = d_shared[r]
         for e in range(d_ptr[r], d_ptr[r + 1]):
             Xj, w = X[d_src[e], c0 : c0 + m], d_w[e]
@@ -172,6 +269,8 @@ def coupling_input(X, P, c0, m, U, G, plan):
             Ps = P[shared, c0 : c0 + m]
             for b in range(m):
                 Ur[b] *= Ps[b]
+    for r in c_rows:
+        Ur, Xr = U[r, :m], X[r, c0 : c0 + m]
         for e in range(c_ptr[r], c_ptr[r + 1]):
             Pe, Ve = P[c_prow[e], c0 : c0 + m], P[c_vrow[e], c0 : c0 + m]
             Ge, w = G[c_gate[e]], c_w[e]
@@ -230,17 +329,37 @@ def node_source(model: Model) -> str:
     n, n_par = model.n_state, len(model.parameters)
     checks = " & ".join(f"(abs(n{v}) <= bound)" for v in range(n))
     lines = ["def node_update(X, P, U, rows, prow, c0, m, bound, ok):"]
-    # one column (a single trajectory): scalar code over the nodes
+    # one column (a single trajectory): blocks of BLOCK nodes gathered into rows of T (state,
+    # coupling input, parameters), so that the loop over the nodes of a block vectorises
     body = " " * 12
-    lines += ["    if m == 1:", "        good = True"]
-    lines += [f"        for k in range(rows.shape[0] // {n}):"]
-    lines += _node_rows(model, body)
-    lines += _node_reads(model, "c0", body)
-    cse, values = _cse_lines(list(model.expressions), _local_names(model), body)
-    lines += cse
-    lines += [f"{body}n{v} = {value} + U[r{v}, 0]" for v, value in enumerate(values)]
-    lines += [f"{body}X[r{v}, c0] = n{v}" for v in range(n)]
-    lines += [f"{body}good = good & {checks}", "        ok[c0] = ok[c0] & good", "        return"]
+    lines += [
+        "    if m == 1:",
+        "        good = True",
+        f"        T = np.empty(({2 * n + n_par}, BLOCK))",
+    ]
+    lines += [f"        for k0 in range(0, rows.shape[0] // {n}, BLOCK):"]
+    lines += [
+        f"            kn = min(BLOCK, rows.shape[0] // {n} - k0)",
+        "            for t in range(kn):",
+    ]
+    inner = " " * 16
+    lines += [f"{inner}k = k0 + t"]
+    lines += _node_rows(model, inner)
+    lines += [f"{inner}T[{v}, t] = X[r{v}, c0]" for v in range(n)]
+    lines += [f"{inner}T[{n + v}, t] = U[r{v}, 0]" for v in range(n)]
+    lines += [f"{inner}T[{2 * n + q}, t] = P[q{q}, c0]" for q in range(n_par)]
+    lines += [f"{body}X{v} = T[{v}, :kn]" for v in range(n)]
+    lines += [f"{body}U{v} = T[{n + v}, :kn]" for v in range(n)]
+    lines += [f"{body}P{q} = T[{2 * n + q}, :kn]" for q in range(n_par)]
+    lines += [f"{body}for b in range(kn):"]
+    lines += [f"{inner}s_{name} = X{v}[b]" for v, name in enumerate(model.state_names)]
+    lines += [f"{inner}p_{name} = P{q}[b]" for q, name in enumerate(model.parameter_names)]
+    lines += _step_lines(model, inner)
+    lines += [f"{body}for t in range(kn):", f"{inner}k = k0 + t"]
+    lines += [f"{inner}r{v} = rows[k * {n} + {v}]" for v in range(n)]
+    lines += [f"{inner}n{v} = X{v}[t]" for v in range(n)]
+    lines += [f"{inner}X[r{v}, c0] = n{v}" for v in range(n)]
+    lines += [f"{inner}good = good & {checks}", "        ok[c0] = ok[c0] & good", "        return"]
     # several columns: rows taken as 1-D views, the loop over columns vectorises
     body = " " * 12
     lines += [f"    for k in range(rows.shape[0] // {n}):"]
@@ -272,28 +391,38 @@ def node_source(model: Model) -> str:
 
 
 def network_source(n_types: int) -> str:
-    """Source of the network's ``advance`` and ``tangent`` over ``n_types`` node models, which
-    call ``node_update_<t>`` and ``node_tangent_<t>`` (see the module docstring)."""
+    """Source of ``make(coupling_input, coupling_tangent, field, node_update_0,
+    node_tangent_0, ...)``, which returns the network's ``advance`` and ``tangent`` over
+    ``n_types`` node models as closures over the functions it is given (see the module
+    docstring)."""
     first = len(CouplingOperator._fields)
-    nodes = [f"field(plan, {first + 2 * t}), field(plan, {first + 2 * t + 1})"
-             for t in range(n_types)]
+    nodes = [
+        f"field(plan, {first + 2 * t}), field(plan, {first + 2 * t + 1})" for t in range(n_types)
+    ]
+    functions = "".join(f", node_update_{t}, node_tangent_{t}" for t in range(n_types))
     lines = [
-        "def advance(X, P, lo, hi, n, bound, ok, plan):",
-        "    width = min(WIDTH, hi - lo)",
-        "    U = np.empty((X.shape[0], width))",
-        "    G = np.empty((plan[10] - plan[9], width))",
-        "    for c0 in range(lo, hi, WIDTH):",
-        "        m = min(WIDTH, hi - c0)",
-        "        for _ in range(n):",
-        "            coupling_input(X, P, c0, m, U, G, plan)",
+        "import numpy as np",
+        "",
+        "",
+        f"def make(coupling_input, coupling_tangent, field{functions}):",
+        "    def advance(X, P, lo, hi, n, bound, ok, plan):",
+        f"        width = min({WIDTH}, hi - lo)",
+        "        U = np.empty((X.shape[0], width))",
+        "        G = np.empty((plan[10] - plan[9], width))",
+        "        H = np.empty((2, width))",
+        f"        for c0 in range(lo, hi, {WIDTH}):",
+        f"            m = min({WIDTH}, hi - c0)",
+        "            for _ in range(n):",
+        "                coupling_input(X, P, c0, m, U, G, H, plan)",
     ]
     lines += [
-        f"            node_update_{t}(X, P, U, {rows}, c0, m, bound, ok)"
+        f"                node_update_{t}(X, P, U, {rows}, c0, m, bound, ok)"
         for t, rows in enumerate(nodes)
     ]
-    lines += ["", "def tangent(X, P, i, Q, TQ, plan):"]
-    lines += [f"    node_tangent_{t}(X, P, i, {rows}, Q, TQ)" for t, rows in enumerate(nodes)]
-    lines += ["    coupling_tangent(X, P, i, Q, TQ, plan)", ""]
+    lines += ["", "    def tangent(X, P, i, Q, TQ, plan):"]
+    lines += [f"        node_tangent_{t}(X, P, i, {rows}, Q, TQ)" for t, rows in enumerate(nodes)]
+    lines += ["        coupling_tangent(X, P, i, Q, TQ, plan)", ""]
+    lines += ["    return advance, tangent", ""]
     return "\n".join(lines)
 
 
@@ -304,7 +433,7 @@ _NETWORKS: dict[tuple, dict[str, object]] = {}
 def _node_functions(model: Model) -> dict[str, object]:
     source = node_source(model)
     if source not in _NODES:
-        namespace: dict[str, object] = {"math": math, "vexp": vexp}
+        namespace: dict[str, object] = {"math": math, "np": np, "vexp": vexp, "BLOCK": BLOCK}
         exec(compile(source, f"<neurodyn node {model.name}>", "exec"), namespace)  # noqa: S102
         _NODES[source] = {
             name: stable_jit(source, name, cache=False, error_model="numpy")(namespace[name])
@@ -315,26 +444,32 @@ def _node_functions(model: Model) -> dict[str, object]:
 
 def compile_network(node_models: tuple[Model, ...]) -> tuple[object, object]:
     """The jit-compiled ``(advance, tangent)`` of a network whose node models are
-    ``node_models`` (in the order of ``plan.nodes``); cached per tuple of node models."""
+    ``node_models`` (in the order of ``plan.nodes``); cached per tuple of node models.
+
+    Both are cached on disk by numba: their source is a file of the generated-source cache
+    (:func:`~neurodyn.models.codegen.source_file`) named by a digest of its text and of this
+    module, and the node functions they call are closure variables, whose code is part of
+    numba's cache key. A process that finds both caches loads them without compiling."""
     functions = [_node_functions(m) for m in node_models]
     key = tuple(f["node_update"]._uuid for f in functions)
     if key not in _NETWORKS:
         source = network_source(len(node_models))
-        namespace: dict[str, object] = {
-            "np": np,
-            "WIDTH": WIDTH,
-            "coupling_input": coupling_input,
-            "coupling_tangent": coupling_tangent,
-            "field": _field,
-        }
-        for t, f in enumerate(functions):
-            namespace[f"node_update_{t}"] = f["node_update"]
-            namespace[f"node_tangent_{t}"] = f["node_tangent"]
-        exec(compile(source, "<neurodyn network>", "exec"), namespace)  # noqa: S102
+        digest = hashlib.sha256(source.encode() + _module_digest()).hexdigest()[:40]
+        path, source = source_file(f"network_{digest}.py", lambda: source)
+        namespace: dict[str, object] = {"__name__": __name__}  # numba's cache imports it
+        exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+        nodes = [f[name] for f in functions for name in ("node_update", "node_tangent")]
+        made = namespace["make"](coupling_input, coupling_tangent, _field, *nodes)
         _NETWORKS[key] = {
-            name: stable_jit(source, *key, name, cache=False, error_model="numpy")(
-                namespace[name]
+            name: stable_jit(source, *key, name, cache=path.is_file(), error_model="numpy")(
+                function
             )
-            for name in ("advance", "tangent")
+            for name, function in zip(("advance", "tangent"), made, strict=True)
         }
     return _NETWORKS[key]["advance"], _NETWORKS[key]["tangent"]
+
+
+@cache
+def _module_digest() -> bytes:
+    """This module's code (the coupling kernels the network kernels call)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()

@@ -118,11 +118,14 @@ def iterate_kernel(advance, planned: bool = False):
             for t in range(1, s.steps + 1):
                 step(X, P, lo, hi, 1, s.bound, ok, plan)
                 for v in range(n_state):
-                    for i in range(lo, hi):
-                        value = X[v, i]
-                        minimum[v, i] = min(minimum[v, i], value)
-                        maximum[v, i] = max(maximum[v, i], value)
-                        total[v, i] += value
+                    # rows as 1-D views and a loop from 0: vectorises (see models.codegen)
+                    Xv, low, high = X[v, lo:hi], minimum[v, lo:hi], maximum[v, lo:hi]
+                    sums = total[v, lo:hi]
+                    for i in range(hi - lo):
+                        value = Xv[i]
+                        low[i] = min(low[i], value)
+                        high[i] = max(high[i], value)
+                        sums[i] += value
                 back = s.steps - t
                 if back % s.every == 0 and back // s.every < s.keep:
                     slot = s.keep - 1 - back // s.every

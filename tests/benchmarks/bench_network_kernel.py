@@ -14,7 +14,9 @@ normalised by the in-degree: ``x_i' = x_i^2 exp(y_i - x_i) + k + sigma/(2R) sum_
    the kernel's ``advance`` (no reducers), the full batch schedule (``iterate_batch``: min, max,
    mean, kept states), the single-map limit (the catalogue Chialvo step on N * batch
    independent points), and the numpy loop (``scipy.sparse`` CSR times the (N, batch) array of
-   x). The first 10 steps of kernel and numpy loop are checked equal (1e-12) step by step.
+   x), and the numpy loop with window sums from a cumulative sum (O(1) per node, as the kernel's
+   ring stencil); also the kernel with the ring summed edge by edge (CSR, stencil off). The
+   first 10 steps of both kernels and both numpy loops are checked equal (1e-12) step by step.
 3. lambda_1 of the 1000-node ring (R = 10, sigma = 0.05, chaotic b = 0.18) over 10^4
    iterations after 1000 transient: :func:`neurodyn.analysis.lyapunov.lyapunov_spectrum`
    (sparse tangent map, one vector) against a finite-difference tangent of the numpy loop
@@ -46,11 +48,19 @@ from neurodyn.sim import iterate_batch
 A_, C_, K_ = 0.89, 0.28, 0.03
 
 
-def ring_network(n: int, radius: int, sigma: float, b: float = 0.6):
-    coupling = DiffusiveCoupling(ring(n, radius, sparse=True), "x", "sigma",
-                                 normalise="in_degree")
-    return network(["chialvo"] * n, [coupling], shared=True,
-                   defaults={"sigma": sigma, "b": b}, name=f"chialvo_ring_{n}")
+def ring_network(n: int, radius: int, sigma: float, b: float = 0.6, csr: bool = False):
+    """The ring; with ``csr`` a second, zero-strength coupling on the same rows (a chain) turns
+    the kernel's ring stencil off, so the ring is summed edge by edge (CSR)."""
+    coupling = DiffusiveCoupling(ring(n, radius, sparse=True), "x", "sigma", normalise="in_degree")
+    pairs = sp.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], format="csr")
+    off = [DiffusiveCoupling(pairs, "x", "eps", default=0.0)] if csr else []
+    return network(
+        ["chialvo"] * n,
+        [coupling, *off],
+        shared=True,
+        defaults={"sigma": sigma, "b": b},
+        name=f"chialvo_ring_{n}",
+    )
 
 
 def build_and_compile(n: int) -> dict[str, float]:
@@ -67,7 +77,10 @@ def build_and_compile(n: int) -> dict[str, float]:
 def timed_build(n: int, cache: str) -> dict[str, float]:
     env = {**os.environ, "NUMBA_CACHE_DIR": cache}
     result = subprocess.run(
-        [sys.executable, __file__, "--build", str(n)], env=env, capture_output=True, text=True,
+        [sys.executable, __file__, "--build", str(n)],
+        env=env,
+        capture_output=True,
+        text=True,
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -86,6 +99,22 @@ class NumpyRing:
         return x * x * np.exp(y - x) + K_ + self.sigma * coupling, A_ * y - self.b * x + C_
 
 
+class NumpyWindowRing(NumpyRing):
+    """The numpy loop with the ring's window sums from a cumulative sum (O(1) per node, as the
+    kernel's stencil), the fastest numpy form of this coupling."""
+
+    def __init__(self, n: int, radius: int, sigma: float, b: float):
+        super().__init__(n, radius, sigma, b)
+        self.radius = radius
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = self.radius
+        total = np.cumsum(np.concatenate([x[-r - 1 :], x, x[:r]]), axis=0)
+        window = total[2 * r + 1 :] - total[: -2 * r - 1]  # x_{i-R} .. x_{i+R}
+        coupling = (window - x) / (2 * r) - x
+        return x * x * np.exp(y - x) + K_ + self.sigma * coupling, A_ * y - self.b * x + C_
+
+
 def run_cost(n: int, radius: int, batch: int, steps: int) -> dict[str, float]:
     net = ring_network(n, radius, 0.05)
     compiled = compile_model(net)
@@ -93,19 +122,37 @@ def run_cost(n: int, radius: int, batch: int, steps: int) -> dict[str, float]:
     X0 = np.empty((2 * n, batch))
     X0[0::2], X0[1::2] = rng.uniform(0, 2, (n, batch)), rng.uniform(0, 2, (n, batch))
     P = np.tile(np.array([[p.default] for p in net.parameters]), (1, batch))
-    peer = NumpyRing(n, radius, 0.05, 0.6)
+    peer, window_peer = NumpyRing(n, radius, 0.05, 0.6), NumpyWindowRing(n, radius, 0.05, 0.6)
+    csr = ring_network(n, radius, 0.05, csr=True)
+    assert net.plan.operator.stencils.size and not csr.plan.operator.stencils.size
+    by_edges = compile_model(csr)
+    Pc = np.tile(np.array([[p.default] for p in csr.parameters]), (1, batch))
     X, x, y = X0.copy(), X0[0::2].copy(), X0[1::2].copy()
     ok = np.ones(batch, dtype=bool)
     for _ in range(10):  # equal step by step
+        Z = X.copy()
         compiled.advance(X, P, 0, batch, 1, 1e6, ok, compiled.plan)
+        by_edges.advance(Z, Pc, 0, batch, 1, 1e6, ok, by_edges.plan)
+        u, v = window_peer.step(x, y)
         x, y = peer.step(x, y)
-        assert np.allclose(X[0::2], x, rtol=1e-12, atol=1e-12)
-        assert np.allclose(X[1::2], y, rtol=1e-12, atol=1e-12)
+        for state in (X, Z):
+            assert np.allclose(state[0::2], x, rtol=1e-12, atol=1e-12)
+            assert np.allclose(state[1::2], y, rtol=1e-12, atol=1e-12)
+        assert np.allclose(u, x, rtol=1e-12, atol=1e-12) and np.allclose(v, y, rtol=0, atol=0)
         X[0::2], X[1::2] = x, y
 
     def kernel():
         Z = X0.copy()
         compiled.advance(Z, P, 0, batch, steps, 1e6, np.ones(batch, dtype=bool), compiled.plan)
+
+    def kernel_csr():
+        Z = X0.copy()
+        by_edges.advance(Z, Pc, 0, batch, steps, 1e6, np.ones(batch, dtype=bool), by_edges.plan)
+
+    def window_loop():
+        u, v = X0[0::2].copy(), X0[1::2].copy()
+        for _ in range(steps):
+            u, v = window_peer.step(u, v)
 
     def schedule():
         iterate_batch(net, X0, P, steps=steps, keep=4)
@@ -124,10 +171,12 @@ def run_cost(n: int, radius: int, batch: int, steps: int) -> dict[str, float]:
         single.advance(S, Ps, 0, n * batch, steps, 1e6, np.ones(n * batch, dtype=bool))
 
     updates = steps * n * batch
-    kernel(), schedule(), single_map()  # compile
+    kernel(), kernel_csr(), schedule(), single_map()  # compile
     repeats = 3
     return {
         "kernel": best_time(kernel, repeats)[0] / updates * 1e9,
+        "kernel_csr": best_time(kernel_csr, repeats)[0] / updates * 1e9,
+        "numpy_window": best_time(window_loop, repeats)[0] / updates * 1e9,
         "schedule": best_time(schedule, repeats)[0] / updates * 1e9,
         "single_map": best_time(single_map, repeats)[0] / updates * 1e9,
         "numpy": best_time(loop, repeats)[0] / updates * 1e9,
@@ -160,16 +209,23 @@ def main() -> None:
     for n in (10, 100, 1000, 10000):
         with tempfile.TemporaryDirectory() as cache:
             cold, warm = timed_build(n, cache), timed_build(n, cache)
-            print(f"{n:>6} {cold['build']:>11.3f} {cold['total']:>11.2f} {warm['build']:>11.3f} "
-                  f"{warm['total']:>11.2f}")
+            print(
+                f"{n:>6} {cold['build']:>11.3f} {cold['total']:>11.2f} {warm['build']:>11.3f} "
+                f"{warm['total']:>11.2f}"
+            )
 
     print("\n2. ns per node-update, N = 1000, R = 10 (20 non-zeros per x row)")
     for batch, steps in ((1, 2000), (64, 100)):
         cost = run_cost(1000, 10, batch, steps)
-        print(f"batch {batch:>3}: kernel {cost['kernel']:.1f}, with reducers "
-              f"{cost['schedule']:.1f}, single map {cost['single_map']:.1f}, numpy+scipy "
-              f"{cost['numpy']:.1f}; numpy / kernel = {cost['numpy'] / cost['kernel']:.1f}x, "
-              f"kernel / single map = {cost['kernel'] / cost['single_map']:.1f}x")
+        print(
+            f"batch {batch:>3}: kernel {cost['kernel']:.1f} (ring stencil; edge by edge "
+            f"{cost['kernel_csr']:.1f}), with reducers {cost['schedule']:.1f}, single map "
+            f"{cost['single_map']:.1f}, numpy+scipy {cost['numpy']:.1f}, numpy window sums "
+            f"{cost['numpy_window']:.1f}; numpy / kernel = "
+            f"{cost['numpy'] / cost['kernel']:.1f}x, numpy window / kernel = "
+            f"{cost['numpy_window'] / cost['kernel']:.1f}x, kernel / single map = "
+            f"{cost['kernel'] / cost['single_map']:.1f}x"
+        )
 
     print("\n3. lambda_1, N = 1000, R = 10, sigma = 0.05, b = 0.18, 10^4 iterations")
     net = ring_network(1000, 10, 0.05, b=0.18)
@@ -183,9 +239,11 @@ def main() -> None:
     start = time.perf_counter()
     reference = numpy_lyapunov(1000, 10, 0.05, 0.18, 1000, 10_000)
     numpy_seconds = time.perf_counter() - start
-    print(f"kernel: lambda_1 = {result.exponents[0, 0]:.4f} +- {result.stderr[0, 0]:.4f} in "
-          f"{seconds:.2f} s; numpy finite-difference tangent: {reference:.4f} in "
-          f"{numpy_seconds:.2f} s ({numpy_seconds / seconds:.1f}x)")
+    print(
+        f"kernel: lambda_1 = {result.exponents[0, 0]:.4f} +- {result.stderr[0, 0]:.4f} in "
+        f"{seconds:.2f} s; numpy finite-difference tangent: {reference:.4f} in "
+        f"{numpy_seconds:.2f} s ({numpy_seconds / seconds:.1f}x)"
+    )
 
 
 if __name__ == "__main__":
