@@ -145,6 +145,10 @@ def test_study_parts_with_spike_trains_merge_to_the_one_job_store(tmp_path):
         np.testing.assert_array_equal(merged[name].values, whole[name].values, err_msg=name)
         assert merged[name].dtype == whole[name].dtype
     assert whole.sizes["node"] == 3
+    # a diverged point has no trains (count -1 on every node), every other point has them
+    assert merged.diverged.any()
+    np.testing.assert_array_equal((merged.spike_count < 0).all("node"), merged.diverged)
+    np.testing.assert_array_equal((merged.spike_count < 0).any("node"), merged.diverged)
     keep = set(whole.attrs) - set(PROVENANCE_KEYS)
     assert {k: merged.attrs[k] for k in keep} == {k: whole.attrs[k] for k in keep}
     fewest = merged.spike_count.min("node")  # the point whose quietest node spikes most
@@ -167,3 +171,30 @@ def test_spike_times_option_is_checked():
         check_study({**config, "measures": ["spikes"], "measure_options": {"spike_times": "yes"}})
     with pytest.raises(StudyError, match="spike_times: 1 is not of the type"):
         check_study({**config, "measures": ["spikes"], "measure_options": {"spike_times": 1}})
+
+
+def test_trains_of_continued_series_equal_the_detection_on_them():
+    """A sweep that kept no states: the trains are those of the series continued from the final
+    states (the series the spikes measure reads), and their counts are its spike counts."""
+    from neurodyn.analysis.measures.context import Grid, continue_states
+
+    model = get_model("rulkov2001")
+    ds = sweep(
+        model,
+        {"alpha": np.array([4.1, 4.4])},
+        {},
+        steps=500,
+        transient=1000,
+        keep=0,
+        n_initial=2,
+        seed=5,
+    )
+    measured = add_measures(ds, ["spikes"], spike_times=True, threshold=0.0, steps=800)
+    states = continue_states(model, Grid.of(ds, model), 800, 1, None)  # (800, 2, points)
+    count = measured.spike_count.values.reshape(-1)
+    time = measured.spike_time.values.reshape(count.size, -1)
+    for point in range(count.size):
+        expected = spike_indices(states[:, 0, point], 0.0)
+        np.testing.assert_array_equal(time[point, : count[point]], expected)
+    np.testing.assert_array_equal(count, measured.spike_n_spikes.values.reshape(-1))
+    assert count.min() > 5 and measured.spike_time.attrs["samples"] == 800

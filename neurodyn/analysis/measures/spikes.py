@@ -13,6 +13,9 @@ trains, padded (the layout of :func:`~neurodyn.analysis.spikes.padded_spike_trai
   NaN; ``spike`` has no coordinate and is padded when stores are merged
   (:func:`neurodyn.store.merge_stores`, attrs ``padded_dim`` and ``pad_value``).
 
+Where the sweep kept no states, the trains come from the continued series, simulated once more
+for them (deterministic: the same series the measures read).
+
 ``node`` is each node's ``node_variable`` for a network (the trains of ``spike_synchrony``)
 and one node, the scalar series (the train of ``spikes``), otherwise.
 :func:`stored_spike_trains` reads one point's trains back as arrays or ``neo.SpikeTrain``.
