@@ -125,8 +125,7 @@ _BACKEND_OPTIONS = (
         "--device",
         default="auto",
         show_default=True,
-        help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees "
-        "one).",
+        help="auto, cpu, cuda or cuda:INDEX (torch backend; auto picks a GPU when torch sees one).",
     ),
     click.option(
         "--dtype",
@@ -139,16 +138,13 @@ _BACKEND_OPTIONS = (
 
 
 _GRID_OPTIONS = (
-    click.option(
-        "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter."
-    ),
+    click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Fix a parameter."),
     click.option(
         "--sweep",
         "sweeps",
         multiple=True,
         metavar="NAME=START:STOP:NUM",
-        help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list "
-        "NAME=V1,V2,...",
+        help="Sweep a parameter over NUM evenly spaced values (inclusive) or a list NAME=V1,V2,...",
     ),
 )
 _INITIAL_STATE_OPTIONS = (
@@ -420,8 +416,6 @@ def continue_command(
     click.echo(f"wrote {path} ({len(branch.parameter(parameter))} points; special: {special})")
 
 
-
-
 @click.command("measures")
 @click.argument("store", type=click.Path(path_type=Path))
 @click.option(
@@ -476,6 +470,12 @@ def continue_command(
     default=None,
     help="Seed of the 0-1 test's frequencies (default: the store's seed).",
 )
+@click.option(
+    "--spike-times",
+    is_flag=True,
+    help="With spikes or spike_synchrony: also store each point's spike trains (spike_count, "
+    "spike_time; read them with neurodyn.analysis.measures.stored_spike_trains).",
+)
 @_threads_option
 @_progress_option
 def measures_command(
@@ -488,6 +488,7 @@ def measures_command(
     n_exponents: int | None,
     max_period: int,
     seed: int | None,
+    spike_times: bool,
     threads: int | None,
     progress: bool,
 ) -> None:
@@ -510,6 +511,7 @@ def measures_command(
             lyapunov_steps=lyapunov_steps,
             n_exponents=n_exponents,
             max_period=max_period,
+            spike_times=spike_times,
         )
     )
     click.echo(f"wrote {store} (added {', '.join(dict.fromkeys(measures))}; {len(ds)} variables)")

@@ -19,7 +19,10 @@ Conventions (time in samples, i.e. iterations for maps, unless ``dt`` is given):
 
 :func:`spike_statistics` measures many series at once (one numba pass per series, in
 parallel, no per-series heap memory), the path a sweep uses for every grid point.
-:func:`to_neo` turns spike times into ``neo.SpikeTrain`` objects for elephant's tools.
+:func:`padded_spike_trains` detects the trains of many series at once in the padded layout a
+sweep store keeps them in (a count per series and the spike indices padded with
+:data:`SPIKE_PAD`). :func:`to_neo` turns spike times into ``neo.SpikeTrain`` objects for
+elephant's tools.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ import numba
 import numpy as np
 
 __all__ = [
+    "SPIKE_PAD",
     "SPIKE_STATISTICS",
     "Bursts",
     "bursts",
+    "padded_spike_trains",
     "spike_indices",
     "spike_statistics",
     "spike_time_tiling_coefficient",
@@ -41,11 +46,22 @@ __all__ = [
 ]
 
 SPIKE_STATISTICS = (
-    "n_spikes", "rate", "isi_mean", "isi_cv", "n_bursts", "burst_length", "burst_duration",
+    "n_spikes",
+    "rate",
+    "isi_mean",
+    "isi_cv",
+    "n_bursts",
+    "burst_length",
+    "burst_duration",
 )
 """Fields of :func:`spike_statistics`, in its output order: spike count, rate (spikes per
 sample), ISI mean (samples) and CV, burst count, mean spikes per burst, mean burst duration
 (samples)."""
+
+
+SPIKE_PAD = -1
+"""Value of the unused slots of padded spike trains (:func:`padded_spike_trains`): never a
+spike index, and an integer, so that nothing missing reads back as NaN."""
 
 
 def spike_indices(x: np.ndarray, threshold: float) -> np.ndarray:
@@ -57,6 +73,50 @@ def spike_indices(x: np.ndarray, threshold: float) -> np.ndarray:
     if not math.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}")
     return np.flatnonzero((arr[:-1] < threshold) & (arr[1:] >= threshold)) + 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _count_crossings(x, threshold, counts):
+    for s in numba.prange(x.shape[0]):
+        n = 0
+        for t in range(1, x.shape[1]):
+            if x[s, t - 1] < threshold <= x[s, t]:
+                n += 1
+        counts[s] = n
+
+
+@numba.njit(cache=True, parallel=True)
+def _fill_crossings(x, threshold, times):
+    for s in numba.prange(x.shape[0]):
+        n = 0
+        for t in range(1, x.shape[1]):
+            if x[s, t - 1] < threshold <= x[s, t]:
+                times[s, n] = t
+                n += 1
+
+
+def padded_spike_trains(x: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The spike trains of every series of ``x`` (shape ``(..., T)``, time last) as a count and
+    padded sample indices: ``counts`` (int64, shape ``(...)``) and ``times`` (int64, shape
+    ``(..., K)`` with ``K`` the largest count), where ``times[..., :counts]`` are the upward
+    crossings of :func:`spike_indices` and the rest is :data:`SPIKE_PAD`. A series with a
+    non-finite value has no train: count -1, every slot :data:`SPIKE_PAD`."""
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim < 1 or arr.shape[-1] < 2:
+        raise ValueError(f"x needs a time axis (last) of at least 2 samples, got {arr.shape}")
+    if not math.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r}")
+    flat = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
+    finite = np.all(np.isfinite(flat), axis=1)
+    counts = np.empty(flat.shape[0], dtype=np.int64)
+    _count_crossings(flat, float(threshold), counts)
+    counts[~finite] = 0
+    times = np.full((flat.shape[0], int(counts.max(initial=0))), SPIKE_PAD, dtype=np.int64)
+    rows = times[finite]  # a copy: the finite series' rows, filled and put back
+    _fill_crossings(flat[finite], float(threshold), rows)
+    times[finite] = rows
+    counts[~finite] = -1
+    return counts.reshape(arr.shape[:-1]), times.reshape(*arr.shape[:-1], times.shape[1])
 
 
 class Bursts(NamedTuple):
@@ -234,7 +294,10 @@ def to_neo(x: np.ndarray, threshold: float, *, dt: float = 1.0, units: str = "ms
     nodes = arr[:, None] if arr.ndim == 1 else arr
     unit = pq.Quantity(1.0, units)
     return [
-        neo.SpikeTrain(spike_indices(nodes[:, j], threshold) * dt * unit,
-                       t_start=0.0 * unit, t_stop=nodes.shape[0] * dt * unit)
+        neo.SpikeTrain(
+            spike_indices(nodes[:, j], threshold) * dt * unit,
+            t_start=0.0 * unit,
+            t_stop=nodes.shape[0] * dt * unit,
+        )
         for j in range(nodes.shape[1])
     ]

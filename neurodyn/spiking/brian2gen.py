@@ -10,16 +10,34 @@ printed in brian2's expression language, so both backends evaluate the same equa
   finite (a non-finite unselected branch gives NaN, as ``0 * inf``); ``&``, ``|``, ``~`` become
   ``and``, ``or``, ``not``;
 - functions keep brian2's names (``exp``, ``log``, ``sqrt``, ``abs``, ``sin``, ..., ``arctan``).
+
+:func:`brian2_neuron_code` prints a spiking network of ``networks.yaml``
+(:mod:`.definition`) with the same printer: its differential equations with brian2's units,
+its threshold condition and its reset statements, over the record's own names.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import sympy
 
 from ..models import Model
 from ..models.generate import ExpressionPrinter
 
-__all__ = ["Brian2Printer", "brian2_names", "brian2_equations"]
+if TYPE_CHECKING:
+    from .definition import SpikingNetwork
+
+__all__ = [
+    "BRIAN2_UNITS",
+    "Brian2Printer",
+    "brian2_equations",
+    "brian2_names",
+    "brian2_neuron_code",
+]
+
+BRIAN2_UNITS = {"1": "1", "ms": "second", "mV": "volt", "Hz": "hertz"}
+"""brian2's unit (dimension) in equations for each unit of a record of ``networks.yaml``."""
 
 
 class Brian2Printer(ExpressionPrinter):
@@ -74,3 +92,28 @@ def brian2_equations(model: Model) -> dict[str, str]:
     names = {model.symbols[n]: b2 for n, b2 in brian2_names(model).items()}
     printer = Brian2Printer(names)
     return {v: printer(e) for v, e in zip(model.state_names, model.expressions, strict=True)}
+
+
+def brian2_neuron_code(network: SpikingNetwork) -> dict[str, str]:
+    """The neuron of a spiking network record as brian2 code: ``equations`` (``d<v>/dt =
+    ... : <unit>``, held while refractory when the record has a refractory period, then one
+    line per per-neuron parameter), ``threshold`` and ``reset``, printed by
+    :class:`Brian2Printer` from the record's expressions over its own names."""
+    neuron = network.neuron
+    names = (*network.state_names, *network.per_neuron)
+    printer = Brian2Printer({sympy.Symbol(n, real=True): n for n in (*names, *network.parameters)})
+    held = " (unless refractory)" if neuron.get("refractory") else ""
+    lines = [
+        f"d{v}/dt = {printer(network.expression(neuron['equations'][v], names))} : "
+        f"{BRIAN2_UNITS[network.units(v)]}{held}"
+        for v in network.state_names
+    ]
+    lines += [f"{p} : {BRIAN2_UNITS[network.units(p)]}" for p in network.per_neuron]
+    reset = [
+        f"{v} = {printer(network.expression(value, names))}" for v, value in neuron["reset"].items()
+    ]
+    return {
+        "equations": "\n".join(lines),
+        "threshold": printer(network.condition(neuron["threshold"], names)),
+        "reset": "\n".join(reset),
+    }

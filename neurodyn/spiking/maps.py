@@ -110,8 +110,9 @@ def brian2_map_network(
         summed = f"w * ({x_post}_pre - {x_post}_post)"
         term = "sigma_coupling * coupling"
     else:
-        summed = (f"w / (1 + exp(-{constants['lambda_s']!r} * ({x_post}_pre - "
-                  f"{constants['theta_s']!r})))")
+        summed = (
+            f"w / (1 + exp(-{constants['lambda_s']!r} * ({x_post}_pre - {constants['theta_s']!r})))"
+        )
         term = f"sigma_coupling * ({constants['V_s']!r} - {x_post}) * coupling"
     update = []
     for v in node.state_names:

@@ -8,8 +8,12 @@ Parts are placed on the union of their coordinate values, dimension by dimension
 blocks along one or several parameter axes in any order, parts that overlap (the overlap must hold
 identical values) and repeated parts. Dtypes are kept (no NaN fill, so int and bool stay what
 they are): the parts must therefore cover the whole grid; a missing block is an error, not a
-hole. xarray's ``combine_by_coords`` is not used because it silently keeps one of two parts with
-identical coordinates and concatenates partially overlapping parts into duplicate labels.
+hole. A *padded* dimension (the spike slots of stored spike trains) may have a different length
+in every part: every variable over it names it in its ``padded_dim`` attribute with the value
+of its unused slots in ``pad_value``; the merged length is the longest part's and each part's
+values are padded with ``pad_value`` up to it. xarray's ``combine_by_coords`` is not used
+because it silently keeps one of two parts with identical coordinates and concatenates
+partially overlapping parts into duplicate labels.
 
 :func:`merge_stores` streams: it reads the parts' coordinates and attributes (opening one part
 at a time), writes the target's metadata, then copies the parts into it one part and one
@@ -44,7 +48,12 @@ from neurodyn.store.zarrstore import (
     write_into,
 )
 
-__all__ = ["combine_parts", "merge_stores"]
+__all__ = ["PAD_VALUE_ATTR", "PADDED_DIM_ATTR", "combine_parts", "merge_stores"]
+
+PADDED_DIM_ATTR = "padded_dim"
+"""Variable attribute naming its padded dimension (see the module docstring)."""
+PAD_VALUE_ATTR = "pad_value"
+"""Variable attribute holding the value of the unused slots along its padded dimension."""
 
 T = TypeVar("T")
 
@@ -79,11 +88,13 @@ def merge_stores(
         raise ValueError("merge_stores: no part stores given")
     parts = _OpenedInTurn(paths)
     labels = [str(p) for p in paths]
-    split, attrs = _layout(parts, labels)
+    split, padded, attrs = _layout(parts, labels)
     attrs = _merged_attrs(attrs, labels, set(ignore_attrs), allow_mixed_provenance)
     template = _guarded(paths[0], lambda: parts[0].isel({d: slice(0, 1) for d in split}).load())
     template.attrs = attrs
-    shape = {d: len(split[d]) if d in split else n for d, n in parts[0].sizes.items()}
+    shape = {
+        d: len(split[d]) if d in split else padded.get(d, n) for d, n in parts[0].sizes.items()
+    }
     full = xr.Dataset(
         {
             name: (var.dims, np.broadcast_to(np.zeros((), var.dtype), [shape[d] for d in var.dims]))
@@ -98,7 +109,7 @@ def merge_stores(
         group = zarr.open_group(tmp, mode="r+", use_consolidated=False)
         for name in parts[0].variables:
             dims = parts[0].variables[name].dims
-            if any(d in split for d in dims):
+            if any(d in split or d in padded for d in dims):
                 group[str(name)].resize(tuple(shape[d] for d in dims))
         for dim, index in split.items():
             group[str(dim)][...] = np.asarray(index)
@@ -118,6 +129,7 @@ def merge_stores(
                 parts[0],
                 labels,
                 split,
+                padded,
                 coordinate=coordinate,
                 read=read,
                 target=_ZarrTarget(group),
@@ -263,24 +275,27 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
     coordinate is the union of the parts' values (sorted). Every variable is placed by label;
     where parts overlap the values must be identical (NaN equals NaN), and every grid point of a
     variable must be covered by some part. Variables without a split dimension, dimensions
-    without coordinates, variable attributes and dtypes must be the same in every part.
+    without coordinates (except padded ones), variable attributes and dtypes must be the same
+    in every part.
     """
     if not parts:
         raise ValueError("combine_parts: no parts given")
     labels = list(labels) if labels is not None else [f"part {i}" for i in range(len(parts))]
-    split, _ = _layout(parts, labels)
+    split, padded, _ = _layout(parts, labels)
     first = parts[0]
     arrays = {
         name: np.empty(
-            tuple(len(split[d]) if d in split else var.sizes[d] for d in var.dims), var.dtype
+            tuple(len(split[d]) if d in split else padded.get(d, var.sizes[d]) for d in var.dims),
+            var.dtype,
         )
         for name, var in first.variables.items()
-        if name not in split and any(d in split for d in var.dims)
+        if name not in split and any(d in split or d in padded for d in var.dims)
     }
     _place_all(
         first,
         labels,
         split,
+        padded,
         coordinate=lambda number, dim: parts[number].indexes[dim],
         read=lambda number, name: np.asarray(parts[number].variables[name].values),
         target=_MemoryTarget(arrays),
@@ -301,9 +316,9 @@ def combine_parts(parts: Sequence[xr.Dataset], labels: Sequence[str] | None = No
 
 def _layout(
     parts: Sequence[xr.Dataset], labels: Sequence[str]
-) -> tuple[dict[Any, pd.Index], list[dict[str, Any]]]:
+) -> tuple[dict[Any, pd.Index], dict[Any, int], list[dict[str, Any]]]:
     """Check that the parts fit together; return the split dimensions with their union labels,
-    and the parts' attributes.
+    the padded dimensions with their merged (longest) length, and the parts' attributes.
 
     Reads coordinates and metadata only, looking at each part once, so that it works on lazily
     opened stores (:class:`_OpenedInTurn`). Values are compared by :func:`_place_all`.
@@ -329,8 +344,10 @@ def _layout(
             sizes[dim].append(part.sizes[dim])
             if dim not in part.indexes:
                 indexes[dim].append(None)
-            elif indexes[dim] and indexes[dim][0] is not None and part.indexes[dim].equals(
-                indexes[dim][0]
+            elif (
+                indexes[dim]
+                and indexes[dim][0] is not None
+                and part.indexes[dim].equals(indexes[dim][0])
             ):  # the first part's labels: keep one copy (parts may hold thousands of labels)
                 indexes[dim].append(indexes[dim][0])
             else:
@@ -349,8 +366,15 @@ def _layout(
                 )
 
     split: dict[Any, pd.Index] = {}
+    padded: dict[Any, int] = {}
     for dim in dims:
         if dim not in first.indexes and len(set(sizes[dim])) == 1:
+            continue
+        over = [v for v in first.variables.values() if dim in v.dims]
+        if dim not in first.indexes and all(
+            v.attrs.get(PADDED_DIM_ATTR) == dim and PAD_VALUE_ATTR in v.attrs for v in over
+        ):
+            padded[dim] = max(sizes[dim])
             continue
         found = [
             ix if ix is not None else _index(parts[i], dim, labels[i])
@@ -360,7 +384,7 @@ def _layout(
             continue
         split[dim] = _union(found)
 
-    return split, attrs
+    return split, padded, attrs
 
 
 class _OpenedInTurn(Sequence[xr.Dataset]):
@@ -421,10 +445,22 @@ class _ZarrTarget:
         self._array(name).set_orthogonal_selection(where, values)
 
 
+def _pad(values: np.ndarray, var: xr.Variable, padded: dict[Any, int]) -> np.ndarray:
+    """``values`` of ``var`` padded with its ``pad_value`` to the merged padded length."""
+    widths = [
+        (0, padded[d] - n if d in padded else 0)
+        for d, n in zip(var.dims, values.shape, strict=True)
+    ]
+    if not any(w for _, w in widths):
+        return values
+    return np.pad(values, widths, constant_values=var.attrs[PAD_VALUE_ATTR])
+
+
 def _place_all(
     first: xr.Dataset,
     labels: Sequence[str],
     split: dict[Any, pd.Index],
+    padded: dict[Any, int],
     coordinate: Callable[[int, Any], Any],
     read: Callable[[int, Any], np.ndarray],
     target: _MemoryTarget | _ZarrTarget,
@@ -432,7 +468,8 @@ def _place_all(
     """Place every part's values of the variables with a split dimension, part by part.
 
     ``coordinate(number, dim)`` and ``read(number, name)`` give part ``number``'s labels along a
-    split dimension and a variable's values. Variables without a split dimension must equal the
+    split dimension and a variable's values; values over a padded dimension are padded to its
+    merged length first. Variables without a split dimension must equal the
     first part's. Coverage is tracked per set of split dimensions (every part holds every
     variable, so all variables over the same split dimensions are covered alike): ``filled`` and
     ``owner`` (the part that set a value, for messages) have one entry per point of those
@@ -444,16 +481,25 @@ def _place_all(
         for name, var in first.variables.items()
         if name not in split and any(d in split for d in var.dims)
     }
-    fixed = {name: read(0, name) for name in first.variables if name not in split
-             and name not in placed}
+
+    def padded_read(number: int, name: Any) -> np.ndarray:
+        return _pad(read(number, name), first.variables[name], padded)
+
+    fixed = {
+        name: padded_read(0, name)
+        for name in first.variables
+        if name not in split and name not in placed
+    }
     cover = {
-        key: (np.zeros([len(split[d]) for d in key], bool), np.zeros([len(split[d]) for d in key],
-                                                                      np.int32))
+        key: (
+            np.zeros([len(split[d]) for d in key], bool),
+            np.zeros([len(split[d]) for d in key], np.int32),
+        )
         for key in set(placed.values())
     }
     for number, label in enumerate(labels):
         for name, ref in fixed.items():
-            values = read(number, name) if number else ref
+            values = padded_read(number, name) if number else ref
             if values.shape != ref.shape or not _same(values, ref).all():
                 raise ValueError(
                     f"merge_stores: variable {name!r} has no split dimension "
@@ -465,16 +511,30 @@ def _place_all(
         seen = {key: filled[blocks[key]] for key, (filled, _) in cover.items()}
         for name, key in placed.items():
             dims = first.variables[name].dims
-            where = tuple(at[d] if d in split else np.arange(first.sizes[d]) for d in dims)
-            values = read(number, name)
+            where = tuple(
+                at[d] if d in split else np.arange(padded.get(d, first.sizes[d])) for d in dims
+            )
+            values = padded_read(number, name)
             if seen[key].any():
                 shape = [len(at[d]) if d in split else 1 for d in dims]
                 there = target.get(name, where)
                 clash = seen[key].reshape(shape) & ~_same(there, values)
                 if clash.any():
                     point = tuple(int(i[0]) for i in np.nonzero(clash))
-                    _overlap_error(name, dims, first, split, where, point, values, there, label,
-                                   labels, cover[key][1][blocks[key]], key)
+                    _overlap_error(
+                        name,
+                        dims,
+                        first,
+                        split,
+                        where,
+                        point,
+                        values,
+                        there,
+                        label,
+                        labels,
+                        cover[key][1][blocks[key]],
+                        key,
+                    )
             target.set(name, where, values)
         for key, (filled, owner) in cover.items():
             filled[blocks[key]] = True

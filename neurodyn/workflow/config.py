@@ -219,12 +219,13 @@ def check_study(
     simulation = config["simulation"]
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
-        raise StudyError(
-            f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
-        )
+        raise StudyError(f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}")
     simulation["transient"], simulation["steps"] = sweep_window(
-        simulation["steps"], simulation.get("transient"), simulation["keep"],
-        simulation["every"], where="study config, simulation",
+        simulation["steps"],
+        simulation.get("transient"),
+        simulation["keep"],
+        simulation["every"],
+        where="study config, simulation",
     )
     try:
         model = resolve_model(config["model"], config.get("model_options"))
@@ -287,9 +288,7 @@ def study_axes(config: Mapping[str, Any], model: Model | None = None) -> dict[st
     return axes
 
 
-def with_defaults(
-    config: Mapping[str, Any], default: str | os.PathLike[str]
-) -> dict[str, Any]:
+def with_defaults(config: Mapping[str, Any], default: str | os.PathLike[str]) -> dict[str, Any]:
     """``config`` if it names a ``study``, else the study in ``default`` updated by ``config``.
 
     Sections are replaced, not merged: a study's ``sweep`` never inherits the default's axes.
@@ -374,7 +373,9 @@ def _check_measure_options(options: Mapping[str, Any]) -> None:
             raise StudyError(f"measure_options: unknown option {name!r} (known: {names})")
         default = known[name].default if name in known else own[name]()
         kind = (int, float) if isinstance(default, float) else type(default)
-        if default is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+        if default is not None and (
+            isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kind)
+        ):
             raise StudyError(
                 f"measure_options/{name}: {value!r} is not of the type of its default {default!r}"
             )

@@ -69,10 +69,18 @@ The registered measures (variables float64 unless said otherwise):
 # computed, listed in the report and drawn in its figures.
 from .registry import KINDS, MEASURES, OUTPUTS, Measure, Option, Output, register_measure
 from . import (  # noqa: F401
-    lyapunov, period, complexity, synchrony, coexistence, spatiotemporal, spikes, rqa,
+    lyapunov,
+    period,
+    complexity,
+    synchrony,
+    coexistence,
+    spatiotemporal,
+    spikes,
+    rqa,
 )
 from .add import COMMON_OPTIONS, DEFAULT_STEPS, add_measures
 from .context import Context
+from .spikes import stored_spike_trains
 from .synchrony import SPIKE_THRESHOLD
 
 # isort: on
@@ -91,6 +99,7 @@ __all__ = [
     "add_measures",
     "measure_table",
     "register_measure",
+    "stored_spike_trains",
 ]
 
 
@@ -100,8 +109,7 @@ def measure_table() -> str:
     lines = []
     for m in MEASURES.values():
         outputs = ", ".join(
-            f"``{o.name}``" + (f" (+ ``{', '.join(o.dims)}``)" if o.dims else "")
-            + f" [{o.units}]"
+            f"``{o.name}``" + (f" (+ ``{', '.join(o.dims)}``)" if o.dims else "") + f" [{o.units}]"
             for o in m.outputs
         )
         options = ", ".join(f"``{o.name}`` = {o.default!r}" for o in m.options) or "none"

@@ -142,7 +142,14 @@ def add_measures(
         for dim in var.dims[len(grid.dims) :]:
             coords[dim] = (dim, np.arange(1, var.sizes[dim] + 1), COORD_ATTRS.get(dim, {}))
     ordered = {o.name: new[o.name] for m in selected for o in m.outputs}
-    return data.drop_vars([n for n in ordered if n in data]).assign_coords(coords).assign(ordered)
+    result = data.drop_vars([n for n in ordered if n in data]).assign_coords(coords)
+    result = result.assign(ordered)
+    for stores in dict.fromkeys(m.stores for m in selected if m.stores is not None):
+        stored = stores(ctx)
+        if stored is not None:
+            names = [n for n in stored.variables if n in result and n not in grid.dims]
+            result = result.drop_vars(names).merge(stored)
+    return result
 
 
 # ----------------------------------------------------------------------------- input checks
@@ -258,8 +265,12 @@ def _prepare_series(
 def _series_measures(ctx: Context, measures: list[Measure]) -> dict[str, xr.Variable]:
     grid, source = ctx.grid, ctx.source
     outputs = {o.name: np.full(grid.diverged.size, np.nan) for m in measures for o in m.outputs}
-    bar = tqdm(total=grid.diverged.size, desc=", ".join(m.name for m in measures), unit="point",
-               disable=not ctx.progress)
+    bar = tqdm(
+        total=grid.diverged.size,
+        desc=", ".join(m.name for m in measures),
+        unit="point",
+        disable=not ctx.progress,
+    )
     for points, states in source.blocks():
         for measure in measures:
             if states.shape[0] < measure.min_samples:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from .context import Context
 
 __all__ = [
@@ -107,7 +109,11 @@ class Measure:
     series it accepts. ``reads_states``: whether it reads the sweep's kept states (the
     workflow then asks for at least two). ``cost``: (seconds, seconds per sample of its series)
     per grid point, measured on a 2-core machine, which the workflow's pre-flight estimate of
-    job runtimes reads (:mod:`neurodyn.workflow.plan`)."""
+    job runtimes reads (:mod:`neurodyn.workflow.plan`). ``stores(ctx)``: variables the
+    measure writes beside its outputs when its options ask for them (the spike trains of
+    :mod:`.spikes`), as a Dataset over the grid's dims, or None; a series measure's
+    ``stores`` runs once after the outputs, with ``ctx.source`` set, and measures sharing one
+    ``stores`` function run it once."""
 
     name: str
     kind: str
@@ -118,6 +124,7 @@ class Measure:
     min_samples: int = 1
     reads_states: bool = True
     cost: tuple[float, float] = (1e-4, 1e-7)
+    stores: Callable[[Context], xr.Dataset | None] | None = None
 
 
 MEASURES: dict[str, Measure] = {}
@@ -131,8 +138,9 @@ def register_measure(measure: Measure, *, replace: bool = False) -> Measure:
     ``replace``), or an option that another measure declares with a different default.
     """
     if measure.kind not in KINDS:
-        raise ValueError(f"measure {measure.name!r}: kind must be one of {KINDS}, not "
-                         f"{measure.kind!r}")
+        raise ValueError(
+            f"measure {measure.name!r}: kind must be one of {KINDS}, not {measure.kind!r}"
+        )
     others = {n: m for n, m in MEASURES.items() if n != measure.name}
     if measure.name in MEASURES and not replace:
         raise ValueError(f"measure {measure.name!r} is already registered")
