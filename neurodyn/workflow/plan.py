@@ -76,10 +76,12 @@ _POINT_BYTES = 1024
 
 @dataclasses.dataclass(frozen=True)
 class Chunk:
-    """One sweep job's block: the swept axes' values and the initial-state indices."""
+    """One sweep job's block: the swept axes' values, the initial-state indices and the
+    global (flat, C-order) indices of its grid points, which key their noise."""
 
     axes: dict[str, np.ndarray]
     ic: slice
+    points: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,10 +238,16 @@ def chunk_block(config: Mapping[str, Any], index: int, slots: int = 1) -> Chunk:
     if not 0 <= index < math.prod(counts):
         raise StudyError(f"chunk {index} does not exist (the study has {math.prod(counts)})")
     where = np.unravel_index(index, counts)
-    cuts = [slice(int(i) * k, (int(i) + 1) * k) for i, k in zip(where, shape, strict=True)]
+    cuts = [
+        slice(int(i) * k, min((int(i) + 1) * k, n))
+        for i, k, n in zip(where, shape, sizes, strict=True)
+    ]
+    ranges = [np.arange(cut.start, cut.stop) for cut in cuts[:-1]]
+    points = np.ravel_multi_index(np.meshgrid(*ranges, indexing="ij"), sizes[:-1]).reshape(-1)
     return Chunk(
         {name: values[cut] for (name, values), cut in zip(axes.items(), cuts, strict=False)},
-        slice(cuts[-1].start, min(cuts[-1].stop, sizes[-1])),
+        cuts[-1],
+        points.astype(np.int64),
     )
 
 
