@@ -221,12 +221,13 @@ def check_study(
     simulation = config["simulation"]
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
-        raise StudyError(
-            f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
-        )
+        raise StudyError(f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}")
     simulation["transient"], simulation["steps"] = sweep_window(
-        simulation["steps"], simulation.get("transient"), simulation["keep"],
-        simulation["every"], where="study config, simulation",
+        simulation["steps"],
+        simulation.get("transient"),
+        simulation["keep"],
+        simulation["every"],
+        where="study config, simulation",
     )
     try:
         model = resolve_model(config["model"], config.get("model_options"))
@@ -298,9 +299,7 @@ def parameter_axes(model: Model, axes: Mapping[str, Any]) -> dict[str, Any]:
     return {name: values for name, values in axes.items() if drive_axis(model, name) is None}
 
 
-def with_defaults(
-    config: Mapping[str, Any], default: str | os.PathLike[str]
-) -> dict[str, Any]:
+def with_defaults(config: Mapping[str, Any], default: str | os.PathLike[str]) -> dict[str, Any]:
     """``config`` if it names a ``study``, else the study in ``default`` updated by ``config``.
 
     Sections are replaced, not merged: a study's ``sweep`` never inherits the default's axes.
@@ -353,16 +352,31 @@ def _check_drive(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) 
         )
     length = simulation["transient"] + simulation["steps"]
     try:
-        make_drive(model, simulation.get("noise"), simulation.get("inputs"), {}, length,
-                   simulation["seed"], np.zeros(1, np.uint64), np.zeros(1, np.uint64))
+        make_drive(
+            model,
+            simulation.get("noise"),
+            simulation.get("inputs"),
+            {},
+            length,
+            simulation["seed"],
+            np.zeros(1, np.uint64),
+            np.zeros(1, np.uint64),
+        )
     except ValueError as err:
         raise StudyError(f"simulation: {err}") from None
     for name in swept:
         values = axes[name]
         try:
-            make_drive(model, simulation.get("noise"), simulation.get("inputs"),
-                       {name: values}, length, simulation["seed"],
-                       np.arange(values.size, dtype=np.uint64), np.zeros(values.size, np.uint64))
+            make_drive(
+                model,
+                simulation.get("noise"),
+                simulation.get("inputs"),
+                {name: values},
+                length,
+                simulation["seed"],
+                np.arange(values.size, dtype=np.uint64),
+                np.zeros(values.size, np.uint64),
+            )
         except ValueError as err:
             raise StudyError(f"sweep/{name}: {err}") from None
 

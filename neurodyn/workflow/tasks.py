@@ -84,9 +84,7 @@ def run_chunk(
     return write_dataset(compute_chunk(config, index, threads), out)
 
 
-def merge_chunks(
-    parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
-) -> Path:
+def merge_chunks(parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]) -> Path:
     """Merge the chunk stores of one study into the store ``out``.
 
     Parts computed by different versions of the code are refused (their numbers may differ);

@@ -264,8 +264,12 @@ def _prepare_series(
 def _series_measures(ctx: Context, measures: list[Measure]) -> dict[str, xr.Variable]:
     grid, source = ctx.grid, ctx.source
     outputs = {o.name: np.full(grid.diverged.size, np.nan) for m in measures for o in m.outputs}
-    bar = tqdm(total=grid.diverged.size, desc=", ".join(m.name for m in measures), unit="point",
-               disable=not ctx.progress)
+    bar = tqdm(
+        total=grid.diverged.size,
+        desc=", ".join(m.name for m in measures),
+        unit="point",
+        disable=not ctx.progress,
+    )
     for points, states in source.blocks():
         for measure in measures:
             if states.shape[0] < measure.min_samples:
