@@ -64,15 +64,21 @@ noise = np.geomspace(0.003, 0.3, 16)
 x0 = SIGMA - 1
 rest = np.array([x0, x0 - ALPHA / (1 - x0), x0])
 single = trajectory(
-    "rulkov2002", steps=STEPS, initial=np.tile(rest, (noise.size, 1)), seed=1,
-    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU}, noise={"x": noise},
+    "rulkov2002",
+    steps=STEPS,
+    initial=np.tile(rest, (noise.size, 1)),
+    seed=1,
+    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU},
+    noise={"x": noise},
 )
 stats = spike_statistics(single["x"].values, threshold=0.0)
 cv = stats[:, SPIKE_STATISTICS.index("isi_cv")]
 rate = stats[:, SPIKE_STATISTICS.index("rate")]
 best = int(np.nanargmin(cv))
-print(f"CV of ISI is smallest, {cv[best]:.3f}, at D = {noise[best]:.4f} "
-      f"({rate[best] * 1000:.1f} spikes per 1000 iterations)")
+print(
+    f"CV of ISI is smallest, {cv[best]:.3f}, at D = {noise[best]:.4f} "
+    f"({rate[best] * 1000:.1f} spikes per 1000 iterations)"
+)
 
 # %%
 fig, axes = plt.subplots(3, 1, figsize=(9, 6), sharex=True)
@@ -132,21 +138,31 @@ fig.tight_layout()
 # %%
 n = 10
 model = network_model(
-    ["rulkov2002"] * n, [DiffusiveCoupling(ring(n), strength="g_el", default=0.02)],
-    shared=True, name="rulkov2002_ring",
+    ["rulkov2002"] * n,
+    [DiffusiveCoupling(ring(n), strength="g_el", default=0.02)],
+    shared=True,
+    name="rulkov2002_ring",
 )
 ring_noise = noise[4::2]  # from D = 0.01: every neuron spikes
 initial = np.tile(np.tile(rest, n), (ring_noise.size, 1))
 amplitudes = {f"x_{i}": ring_noise for i in range(n)}
-net = trajectory(model, steps=STEPS, initial=initial, seed=2, noise=amplitudes,
-                 parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU})
+net = trajectory(
+    model,
+    steps=STEPS,
+    initial=initial,
+    seed=2,
+    noise=amplitudes,
+    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU},
+)
 X = np.stack([net[f"x_{i}"].values for i in range(n)], axis=1)  # (point, node, time)
 ring_cv = np.nanmean(spike_statistics(X, 0.0)[..., SPIKE_STATISTICS.index("isi_cv")], axis=1)
 sttc = []
 for p in range(ring_noise.size):
     trains = [spike_indices(X[p, i], 0.0).astype(float) for i in range(n)]
-    pairs = [spike_time_tiling_coefficient(trains[i], trains[(i + 1) % n], 5.0, 0.0, STEPS)
-             for i in range(n)]
+    pairs = [
+        spike_time_tiling_coefficient(trains[i], trains[(i + 1) % n], 5.0, 0.0, STEPS)
+        for i in range(n)
+    ]
     sttc.append(np.nanmean(pairs))
 
 # %%

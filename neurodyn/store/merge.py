@@ -330,8 +330,10 @@ def _layout(
             sizes[dim].append(part.sizes[dim])
             if dim not in part.indexes:
                 indexes[dim].append(None)
-            elif indexes[dim] and indexes[dim][0] is not None and part.indexes[dim].equals(
-                indexes[dim][0]
+            elif (
+                indexes[dim]
+                and indexes[dim][0] is not None
+                and part.indexes[dim].equals(indexes[dim][0])
             ):  # the first part's labels: keep one copy (parts may hold thousands of labels)
                 indexes[dim].append(indexes[dim][0])
             else:
@@ -445,11 +447,14 @@ def _place_all(
         for name, var in first.variables.items()
         if name not in split and any(d in split for d in var.dims)
     }
-    fixed = {name: read(0, name) for name in first.variables if name not in split
-             and name not in placed}
+    fixed = {
+        name: read(0, name) for name in first.variables if name not in split and name not in placed
+    }
     cover = {
-        key: (np.zeros([len(split[d]) for d in key], bool), np.zeros([len(split[d]) for d in key],
-                                                                      np.int32))
+        key: (
+            np.zeros([len(split[d]) for d in key], bool),
+            np.zeros([len(split[d]) for d in key], np.int32),
+        )
         for key in set(placed.values())
     }
     for number, label in enumerate(labels):
@@ -474,8 +479,20 @@ def _place_all(
                 clash = seen[key].reshape(shape) & ~_same(there, values)
                 if clash.any():
                     point = tuple(int(i[0]) for i in np.nonzero(clash))
-                    _overlap_error(name, dims, first, split, where, point, values, there, label,
-                                   labels, cover[key][1][blocks[key]], key)
+                    _overlap_error(
+                        name,
+                        dims,
+                        first,
+                        split,
+                        where,
+                        point,
+                        values,
+                        there,
+                        label,
+                        labels,
+                        cover[key][1][blocks[key]],
+                        key,
+                    )
             target.set(name, where, values)
         for key, (filled, owner) in cover.items():
             filled[blocks[key]] = True
