@@ -24,7 +24,9 @@
 #
 # 1. one neuron, a batch of noise amplitudes D in one call (the noise amplitude is a per-point
 #    value, like a parameter), its spike trains, and the CV of ISI against D;
-# 2. a ring of 10 neurons with independent noise on every membrane variable: the CV (mean over
+# 2. the same sweep declared in a study config (`workflows/config/coherence_resonance.yaml`):
+#    the noise amplitude is a `sweep:` axis (`noise_x`), the `spikes` measure gives the CV;
+# 3. a ring of 10 neurons with independent noise on every membrane variable: the CV (mean over
 #    neurons) and the spike-time tiling coefficient between neighbours against D.
 #
 # The noise is additive on x, `x' = f(x, y) + D ξ`, with counter-based normals keyed by
@@ -45,6 +47,7 @@ from neurodyn.analysis.spikes import (
 )
 from neurodyn.flows import trajectory
 from neurodyn.networks import DiffusiveCoupling, network_model, ring
+from neurodyn.workflow import compute_chunk, load_study, workflow_root
 
 STEPS = int(os.environ.get("COHERENCE_STEPS", "100000"))  # iterations per run
 ALPHA, SIGMA, MU = 1.95, 0.58, 0.001
@@ -61,15 +64,21 @@ noise = np.geomspace(0.003, 0.3, 16)
 x0 = SIGMA - 1
 rest = np.array([x0, x0 - ALPHA / (1 - x0), x0])
 single = trajectory(
-    "rulkov2002", steps=STEPS, initial=np.tile(rest, (noise.size, 1)), seed=1,
-    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU}, noise={"x": noise},
+    "rulkov2002",
+    steps=STEPS,
+    initial=np.tile(rest, (noise.size, 1)),
+    seed=1,
+    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU},
+    noise={"x": noise},
 )
 stats = spike_statistics(single["x"].values, threshold=0.0)
 cv = stats[:, SPIKE_STATISTICS.index("isi_cv")]
 rate = stats[:, SPIKE_STATISTICS.index("rate")]
 best = int(np.nanargmin(cv))
-print(f"CV of ISI is smallest, {cv[best]:.3f}, at D = {noise[best]:.4f} "
-      f"({rate[best] * 1000:.1f} spikes per 1000 iterations)")
+print(
+    f"CV of ISI is smallest, {cv[best]:.3f}, at D = {noise[best]:.4f} "
+    f"({rate[best] * 1000:.1f} spikes per 1000 iterations)"
+)
 
 # %%
 fig, axes = plt.subplots(3, 1, figsize=(9, 6), sharex=True)
@@ -91,6 +100,35 @@ ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
+# ## The same sweep from a study config
+#
+# `workflows/config/coherence_resonance.yaml` declares the model, the fixed parameters, the
+# noise amplitude as a sweep axis `noise_x` and two initial states per amplitude (each with its
+# own noise stream, keyed by the global grid point and initial state, so the workflow's jobs
+# give the same numbers however the grid is cut). `snakemake --cores 2 --configfile
+# workflows/config/coherence_resonance.yaml` runs it as a study with its report; here the whole
+# grid is computed in one call (the same function a workflow job runs on its block).
+
+# %%
+study = load_study(workflow_root() / "workflows/config/coherence_resonance.yaml")
+study["simulation"].update(steps=STEPS, keep=STEPS)
+study["chunk_size"] = 10**6  # the whole grid in one block
+swept = compute_chunk(study, 0, threads=None)
+config_cv = swept["spike_isi_cv"].mean("ic")
+print(swept.attrs["noise_convention"])
+for d, c in zip(swept["noise_x"].values, config_cv.values, strict=True):
+    print(f"D = {d:.3f}: CV of ISI {c:.3f} (mean of {swept.sizes['ic']} initial states)")
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.6))
+ax.semilogx(noise, cv, "o-", label="trajectory batch")
+ax.semilogx(swept["noise_x"].values, config_cv.values, "s--", label="study config (spikes)")
+ax.set_xlabel("noise amplitude D")
+ax.set_ylabel("CV of inter-spike intervals")
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
 # ## A ring of 10 coupled neurons
 #
 # Diffusive (electrical) coupling `g_el * sum_j A_ij (x_j - x_i)` on a ring; every neuron gets
@@ -100,21 +138,31 @@ fig.tight_layout()
 # %%
 n = 10
 model = network_model(
-    ["rulkov2002"] * n, [DiffusiveCoupling(ring(n), strength="g_el", default=0.02)],
-    shared=True, name="rulkov2002_ring",
+    ["rulkov2002"] * n,
+    [DiffusiveCoupling(ring(n), strength="g_el", default=0.02)],
+    shared=True,
+    name="rulkov2002_ring",
 )
 ring_noise = noise[4::2]  # from D = 0.01: every neuron spikes
 initial = np.tile(np.tile(rest, n), (ring_noise.size, 1))
 amplitudes = {f"x_{i}": ring_noise for i in range(n)}
-net = trajectory(model, steps=STEPS, initial=initial, seed=2, noise=amplitudes,
-                 parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU})
+net = trajectory(
+    model,
+    steps=STEPS,
+    initial=initial,
+    seed=2,
+    noise=amplitudes,
+    parameters={"alpha": ALPHA, "sigma": SIGMA, "mu": MU},
+)
 X = np.stack([net[f"x_{i}"].values for i in range(n)], axis=1)  # (point, node, time)
 ring_cv = np.nanmean(spike_statistics(X, 0.0)[..., SPIKE_STATISTICS.index("isi_cv")], axis=1)
 sttc = []
 for p in range(ring_noise.size):
     trains = [spike_indices(X[p, i], 0.0).astype(float) for i in range(n)]
-    pairs = [spike_time_tiling_coefficient(trains[i], trains[(i + 1) % n], 5.0, 0.0, STEPS)
-             for i in range(n)]
+    pairs = [
+        spike_time_tiling_coefficient(trains[i], trains[(i + 1) % n], 5.0, 0.0, STEPS)
+        for i in range(n)
+    ]
     sttc.append(np.nanmean(pairs))
 
 # %%

@@ -8,7 +8,9 @@ when they differ by at most ``distinct_tol * max(1, |known|)``; a count of ``max
 means more), and ``ok`` cleared for good at the first iteration with a state value that is NaN,
 inf or past ``bound`` in magnitude. Every point is independent, so results do not depend on the
 chunking. The whole batch of a chunk advances together: a Python loop over iterations, each one a
-few whole-tensor operations (no host synchronisation inside the loop).
+few whole-tensor operations (no host synchronisation inside the loop). With a noise and input
+``drive`` each iteration is the noisy, driven map step of :mod:`.torch_noise`, drawing the same
+counter-based normals as the numba kernel.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import numpy as np
 import torch
 
 from ..models import Model
+from ..models.drive import Drive
 from ..sim.choice import Backend
 from ..sim.kernels import Outputs, Schedule
 from ..sim.schedule import Runner, kept_slot, register_runner
 from .runtime import torch_threads
 from .torch_model import torch_model
+from .torch_noise import DriveStep
 
 __all__ = ["count_distinct", "run_torch_chunk"]
 
@@ -43,14 +47,22 @@ def count_distinct(value: torch.Tensor, values: torch.Tensor, count: torch.Tenso
     count += new
 
 
-def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> tuple:
+def _run_chunk(
+    model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule, drive: Drive | None
+) -> tuple:
     """Advance ``X`` through the schedule; returns the final state and the filled outputs."""
-    step = torch_model(model).step
+    if drive is None:
+        plain = torch_model(model).step
+
+        def step(X: torch.Tensor, P: torch.Tensor, t: int) -> torch.Tensor:
+            return plain(X, P)
+    else:
+        step = DriveStep(torch_model(model).equations, drive, X)
     n, batch = X.shape
     options = {"dtype": X.dtype, "device": X.device}
     ok = torch.ones(batch, dtype=torch.bool, device=X.device)
-    for _ in range(s.transient):
-        X = step(X, P)
+    for t in range(s.transient):
+        X = step(X, P, t)
         ok &= (X.abs() <= s.bound).all(0)
     minimum = torch.full((n, batch), torch.inf, **options)
     maximum = torch.full((n, batch), -torch.inf, **options)
@@ -59,7 +71,7 @@ def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> t
     distinct_values = torch.zeros((s.max_distinct, batch), **options)
     distinct_count = torch.zeros(batch, dtype=torch.int64, device=X.device)
     for t in range(1, s.steps + 1):
-        X = step(X, P)
+        X = step(X, P, s.transient + t - 1)
         ok &= (X.abs() <= s.bound).all(0)
         torch.minimum(minimum, X, out=minimum)
         torch.maximum(maximum, X, out=maximum)
@@ -74,7 +86,12 @@ def _run_chunk(model: Model, X: torch.Tensor, P: torch.Tensor, s: Schedule) -> t
 
 
 def run_torch_chunk(
-    model: Model, x: np.ndarray, p: np.ndarray, schedule: Schedule, choice: Backend
+    model: Model,
+    x: np.ndarray,
+    p: np.ndarray,
+    schedule: Schedule,
+    choice: Backend,
+    drive: Drive | None = None,
 ) -> tuple[np.ndarray, Outputs]:
     """One chunk (float64 numpy) through the schedule on ``choice``'s device and dtype; the
     final states and outputs come back as float64 numpy arrays (the runner of the ``torch``
@@ -82,7 +99,7 @@ def run_torch_chunk(
     options = {"dtype": getattr(torch, choice.dtype), "device": choice.device}
     with torch.no_grad():
         final, chunk = _run_chunk(
-            model, torch.as_tensor(x, **options), torch.as_tensor(p, **options), schedule
+            model, torch.as_tensor(x, **options), torch.as_tensor(p, **options), schedule, drive
         )
         out = Outputs(*(piece.cpu().numpy() for piece in chunk))
         return final.cpu().numpy(), out

@@ -22,89 +22,12 @@ import numpy as np
 import xarray as xr
 
 from ..models import Model, compile_model, get_model
+from ..models.drive import input_series, noise_amplitudes, per_point, pulse_train
 from ..models.noise import sde_kernel, seed64
 from ..provenance import provenance
 from ..run_lengths import warn_deprecated
 
 __all__ = ["parameter_batch", "pulse_train", "trajectory"]
-
-
-def pulse_train(
-    steps: int, *, period: int, width: int = 1, amplitude: float = 1.0, start: int = 0
-) -> np.ndarray:
-    """An input series of ``steps`` values: ``amplitude`` for ``width`` iterations every
-    ``period`` iterations from iteration ``start`` (0-based), zero otherwise."""
-    if not (0 < width <= period) or start < 0 or steps < 1:
-        raise ValueError(
-            f"need steps >= 1, 0 < width <= period and start >= 0; got steps={steps}, "
-            f"period={period}, width={width}, start={start}"
-        )
-    n = np.arange(steps)
-    return np.where((n >= start) & ((n - start) % period < width), float(amplitude), 0.0)
-
-
-def _per_point(what: str, value: object, n_points: int) -> np.ndarray:
-    """``value`` (a number or one value per point) as ``n_points`` floats; ValueError naming
-    ``what`` otherwise."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_points):
-        raise ValueError(f"{what} must be a number or {n_points} values")
-    return np.broadcast_to(arr, (n_points,))
-
-
-def _amplitude(name: str, value: object, n_points: int) -> np.ndarray:
-    arr = _per_point(f"noise amplitude of {name!r}", value, n_points)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"noise amplitude of {name!r} must be finite and >= 0, got {value!r}")
-    return arr
-
-
-def _noise_amplitudes(
-    model: Model, noise: Mapping[str, object], n_points: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """State (n_state, n_points) and parameter (n_param, n_points) noise amplitudes."""
-    G = np.zeros((model.n_state, n_points))
-    H = np.zeros((len(model.parameters), n_points))
-    for name, value in noise.items():
-        if name in model.state_names:
-            G[model.state_names.index(name)] = _amplitude(name, value, n_points)
-        elif name in model.parameter_names and model.kind == "map":
-            H[model.parameter_names.index(name)] = _amplitude(name, value, n_points)
-        else:
-            accepted = model.state_names + (model.parameter_names if model.kind == "map" else ())
-            raise ValueError(
-                f"noise on {name!r}: not a state variable{' or parameter' * (model.kind == 'map')}"
-                f" of {model.name} (accepted: {', '.join(accepted)})"
-            )
-    return G, H
-
-
-def _input_series(
-    model: Model, inputs: Mapping[str, object], n_points: int, steps: int
-) -> np.ndarray:
-    """External input (steps, n_state, 1 or n_points); shape (0, n_state, 1) for none."""
-    if not inputs:
-        return np.zeros((0, model.n_state, 1))
-    if model.kind != "map":
-        raise ValueError(f"inputs apply to maps; {model.name} is a flow (add a parameter)")
-    per_point = any(np.ndim(v) == 2 for v in inputs.values())
-    U = np.zeros((steps, model.n_state, n_points if per_point else 1))
-    for name, value in inputs.items():
-        if name not in model.state_names:
-            raise ValueError(f"input on {name!r}: not a state variable of {model.name} "
-                             f"({', '.join(model.state_names)})")
-        arr = np.asarray(value, dtype=np.float64)
-        if arr.ndim == 2:
-            arr = arr.T
-        elif arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim > 2 or arr.shape[0] not in (1, steps) and arr.ndim != 0:
-            raise ValueError(f"input on {name!r} must be a number, {steps} values or "
-                             f"({n_points}, {steps}) values; got shape {np.shape(value)}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"input on {name!r} contains NaN or inf")
-        U[:, model.state_names.index(name), :] = arr
-    return U
 
 
 def parameter_batch(
@@ -115,7 +38,7 @@ def parameter_batch(
     resolved = model.resolve_parameters(dict(parameters or {}))
     P = np.empty((len(model.parameters), n_points))
     for r, name in enumerate(model.parameter_names):
-        P[r] = _per_point(f"parameter {name!r}", resolved[name], n_points)
+        P[r] = per_point(f"parameter {name!r}", resolved[name], n_points)
     return P
 
 
@@ -200,8 +123,8 @@ def trajectory(
     compiled = compile_model(model)
     bound = float(model.bound)
     if noise or inputs:
-        G, H = _noise_amplitudes(model, noise or {}, n_points)
-        U = _input_series(model, inputs or {}, n_points, requested)[:total]
+        G, H = noise_amplitudes(model, noise or {}, n_points)
+        U = input_series(model, inputs or {}, n_points, requested)[:total]
         kernel = sde_kernel(compiled.rhs, model.integrator if flow else "map")
         dt_row = model.parameter_names.index("dt") if flow else -1
         key, stream = seed64(seed), np.uint64(0)
@@ -239,9 +162,9 @@ def trajectory(
         "noise": {k: np.asarray(v).tolist() for k, v in (noise or {}).items()},
         "inputs": sorted(inputs or {}),
         "noise_convention": (
-            "additive: dX = f(X) dt + g dW" if flow
-            else "X' = f(X; P + h xi_P) + g xi_X + u_n"
-        ) + "; Philox4x64 normals keyed by (seed, step, point)",
+            "additive: dX = f(X) dt + g dW" if flow else "X' = f(X; P + h xi_P) + g xi_X + u_n"
+        )
+        + "; Philox4x64 normals keyed by (seed, step, point, channel block, ic 0)",
         "seed": int(seed),
         **provenance(),
     }

@@ -4,14 +4,17 @@ noisy, driven step of maps.
 Random numbers come from Philox4x64-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers:
 as easy as 1, 2, 3", SC'11), a counter-based generator: the 256 random bits of one call are a
 pure function of a 128-bit key and a 256-bit counter. neurodyn keys it with the seed and counts
-with the (step, point, block) that needs the numbers, so the noise a point sees at a step does
-not depend on how a batch is split into chunks, blocks or threads, nor on what else runs. The
-implementation equals numpy's :class:`numpy.random.Philox` bit for bit (tested).
+with the (step, point, block, ic) that needs the numbers, so the noise a point sees at a step
+does not depend on how a batch is split into chunks, blocks, threads or jobs, nor on what else
+runs. The implementation equals numpy's :class:`numpy.random.Philox` bit for bit (tested), and
+:mod:`neurodyn.backends.torch_noise` draws the same bits in torch.
 
-Layout of one call: ``key = (seed, stream)``; ``counter = (step, point, block, 0)``. Its four
+Layout of one call: ``key = (seed, stream)``; ``counter = (step, point, block, ic)``. Its four
 64-bit outputs give four standard normals by the Box–Muller transform (two pairs), for noise
-channels ``4 * block .. 4 * block + 3`` of that point at that step. ``stream`` separates
-independent uses of one seed (for instance the noise of an SDE and of its initial states).
+channels ``4 * block .. 4 * block + 3`` of that point at that step. ``point`` is the index of a
+trajectory's row or a sweep's global grid point, ``ic`` a sweep's initial state (0 otherwise).
+``stream`` separates independent uses of one seed (for instance the noise of an SDE and of its
+initial states).
 
 Stochastic integration of ``dX = f(X) dt + g dW`` with additive noise (``g`` a per-variable
 amplitude, ``dW ~ N(0, dt)``):
@@ -23,7 +26,8 @@ amplitude, ``dW ~ N(0, dt)``):
 
 Maps take noise per iteration: ``X' = f(X; P + h xi_P) + g xi_X + u_n``, additive state noise
 ``g``, parameter (multiplicative) noise ``h`` redrawn at every iteration, and an external input
-``u_n`` (constant, pulse train or any series); see :func:`sde_kernel`.
+``u_n`` (constant, pulse train or any series); see :func:`sde_kernel` (trajectories) and
+:func:`drive_step` (sweeps; the specification: :mod:`.drive`).
 """
 
 from __future__ import annotations
@@ -34,8 +38,11 @@ from functools import cache
 import numpy as np
 from numba import njit, prange, uint64
 
+from .jit import stable_jit
+
 __all__ = [
     "NOISE_INTEGRATORS",
+    "drive_step",
     "fill_normals",
     "gaussians",
     "philox4x64",
@@ -106,10 +113,10 @@ def _unit(bits):
 
 
 @njit(cache=True)
-def gaussians(seed, stream, step, point, block, out):
-    """Four standard normals for ``(step, point, block)`` under ``(seed, stream)``, into
+def gaussians(seed, stream, step, point, block, ic, out):
+    """Four standard normals for ``(step, point, block, ic)`` under ``(seed, stream)``, into
     ``out[0:4]`` (Box–Muller on the four outputs of one Philox call)."""
-    r0, r1, r2, r3 = philox4x64(step, point, block, 0, seed, stream)
+    r0, r1, r2, r3 = philox4x64(step, point, block, ic, seed, stream)
     rad = math.sqrt(-2.0 * math.log(_unit_open(r0)))
     angle = _TWO_PI * _unit(r1)
     out[0] = rad * math.cos(angle)
@@ -121,12 +128,12 @@ def gaussians(seed, stream, step, point, block, out):
 
 
 @njit(cache=True)
-def fill_normals(seed, stream, step, point, out):
-    """Standard normals for channels ``0 .. len(out) - 1`` of ``point`` at ``step``."""
+def fill_normals(seed, stream, step, point, ic, out):
+    """Standard normals for channels ``0 .. len(out) - 1`` of ``(point, ic)`` at ``step``."""
     four = np.empty(4)
     n = out.shape[0]
     for block in range((n + 3) // 4):
-        gaussians(seed, stream, step, point, block, four)
+        gaussians(seed, stream, step, point, uint64(block), ic, four)
         for lane in range(4):
             channel = 4 * block + lane
             if channel < n:
@@ -149,7 +156,7 @@ def standard_normal(
 @njit(cache=True)
 def _normals_grid(seed, stream, step, out):
     for i in range(out.shape[0]):
-        fill_normals(seed, stream, step, uint64(i), out[i])
+        fill_normals(seed, stream, step, uint64(i), uint64(0), out[i])
 
 
 def seed64(seed: int) -> np.uint64:
@@ -192,8 +199,22 @@ def sde_kernel(rhs, integrator: str):
 
     @njit(parallel=True)
     def kernel(
-        X, P, G, H, U, seed, stream, first_step, steps, every, transient, dt_row, index0, out,
-        bound, ok,
+        X,
+        P,
+        G,
+        H,
+        U,
+        seed,
+        stream,
+        first_step,
+        steps,
+        every,
+        transient,
+        dt_row,
+        index0,
+        out,
+        bound,
+        ok,
     ):
         n, batch = X.shape
         n_param = P.shape[0]
@@ -217,7 +238,9 @@ def sde_kernel(rhs, integrator: str):
             for t in range(steps):
                 if not ok[i]:
                     break
-                fill_normals(seed, stream, uint64(first_step + t + 1), uint64(index0 + i), xi)
+                fill_normals(
+                    seed, stream, uint64(first_step + t + 1), uint64(index0 + i), uint64(0), xi
+                )
                 if is_map:
                     if parameter_noise:
                         for r in range(n_param):
@@ -236,8 +259,7 @@ def sde_kernel(rhs, integrator: str):
                         rhs(y, p, k2, 0, 1)
                         for r in range(n):
                             x[r, 0] = (
-                                x[r, 0] + 0.5 * dt * (k1[r, 0] + k2[r, 0])
-                                + G[r, i] * root * xi[r]
+                                x[r, 0] + 0.5 * dt * (k1[r, 0] + k2[r, 0]) + G[r, i] * root * xi[r]
                             )
                     else:
                         for r in range(n):
@@ -254,3 +276,61 @@ def sde_kernel(rhs, integrator: str):
                 X[r, i] = x[r, 0]
 
     return kernel
+
+
+@cache
+def drive_step(rhs):
+    """``step(X, P, lo, hi, first, n, bound, ok, drive)``: ``n`` noisy, driven map iterations
+    of columns ``lo <= i < hi``, in place, after ``first`` iterations -- the step of
+    :func:`sde_kernel` for a map, vectorised over a block of a sweep:
+
+        X' = f(X; P + h ξ_P) + g ξ_X + A u_t,
+
+    with ``drive`` a :class:`~.drive.Drive`: column ``i`` draws the normals of iteration
+    ``first + t + 1`` as ``(drive.points[i], drive.ics[i])``; ``u_t`` is row ``first + t`` of
+    ``drive.input_series`` (row 0 when it has one). ``ok[i]`` turns False when a new value is
+    NaN, inf or past ``bound`` (the point keeps being iterated, as by the generated
+    ``advance``). ``rhs`` is a generated map ``rhs``.
+    """
+
+    @stable_jit(rhs, "drive_step", inline="always")
+    def step(X, P, lo, hi, first, n, bound, ok, drive):
+        n_state = X.shape[0]
+        n_param = P.shape[0]
+        m = hi - lo
+        G, H, A, U = (
+            drive.state_noise,
+            drive.parameter_noise,
+            drive.input_amplitude,
+            drive.input_series,
+        )
+        parameter_noise = False
+        for r in range(n_param):
+            for i in range(lo, hi):
+                if H[r, i] != 0.0:
+                    parameter_noise = True
+        xi = np.empty(n_state + n_param if parameter_noise else n_state)
+        kicks = np.empty((n_state, m))
+        noisy = P[:, lo:hi].copy()
+        nxt = np.empty((n_state, m))
+        block = X[:, lo:hi]
+        for t in range(n):
+            count = uint64(first + t + 1)
+            for j in range(m):
+                i = lo + j
+                fill_normals(drive.seed, drive.stream, count, drive.points[i], drive.ics[i], xi)
+                for r in range(n_state):
+                    kicks[r, j] = G[r, i] * xi[r]
+                if parameter_noise:
+                    for r in range(n_param):
+                        noisy[r, j] = P[r, i] + H[r, i] * xi[n_state + r]
+            rhs(block, noisy, nxt, 0, m)
+            row = first + t if U.shape[0] > 1 else 0
+            for r in range(n_state):
+                u = U[row, r]
+                for j in range(m):
+                    value = nxt[r, j] + kicks[r, j] + A[r, lo + j] * u
+                    block[r, j] = value
+                    ok[lo + j] = ok[lo + j] & (abs(value) <= bound)
+
+    return step

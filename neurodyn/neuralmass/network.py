@@ -269,7 +269,7 @@ def _network_kernel(rhs, heun: bool):
                             X[r, i] = X[r, i] + dt * k1[r, i]
                 if plan.noise:
                     for i in range(N):
-                        fill_normals(plan.seed, uint64(0), uint64(t + 1), uint64(i), xi)
+                        fill_normals(plan.seed, uint64(0), uint64(t + 1), uint64(i), uint64(0), xi)
                         for r in range(n):
                             if ou_scale[r, i] != 0.0:
                                 ou[r, i] = (

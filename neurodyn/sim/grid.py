@@ -15,6 +15,7 @@ __all__ = [
     "SweepSpecError",
     "check_memory",
     "grid_batch",
+    "grid_columns",
     "memory_bytes",
     "parse_assignment",
     "parse_axis",
@@ -84,29 +85,42 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
     raise SweepSpecError(f"malformed sweep {text!r}: expected name=start:stop:num or name=v1,v2")
 
 
-def grid_batch(
-    model: Model, axes: dict[str, np.ndarray], fixed: dict[str, float], n_initial: int
-) -> np.ndarray:
-    """The parameter array ``(n_param, n_points * n_initial)`` of a full grid over ``axes``.
+def grid_columns(axes: dict[str, np.ndarray], n_initial: int) -> dict[str, np.ndarray]:
+    """The value of each axis at every column of the batch of a full grid over ``axes``: points
+    in C order over the axes (the last axis fastest), each repeated for its ``n_initial``
+    initial states (the initial-state index fastest)."""
+    for name, values in axes.items():
+        if np.ndim(values) != 1 or len(values) == 0:
+            raise SweepSpecError(f"sweep axis {name!r} must be a non-empty 1-D list of values")
+    mesh = np.meshgrid(*[np.asarray(v, dtype=np.float64) for v in axes.values()], indexing="ij")
+    return {
+        name: np.repeat(grid.reshape(-1), n_initial) for name, grid in zip(axes, mesh, strict=True)
+    }
 
-    Points are laid out in C order over the axes (the last axis fastest), and each point is
-    repeated for its ``n_initial`` initial states (the initial-state index fastest). Every value is
-    checked against the parameter's range; a parameter may not be both swept and fixed.
+
+def grid_batch(
+    model: Model,
+    axes: dict[str, np.ndarray],
+    fixed: dict[str, float],
+    n_initial: int,
+    others: tuple[str, ...] = (),
+) -> np.ndarray:
+    """The parameter array ``(n_param, n_points * n_initial)`` of a full grid over ``axes``
+    (laid out as :func:`grid_columns` says).
+
+    Every value is checked against the parameter's range; a parameter may not be both swept and
+    fixed. Axes named in ``others`` (noise and input amplitudes) shape the grid but set no
+    parameter.
     """
     both = set(axes) & set(fixed)
     if both:
         raise ModelError(f"parameter(s) {', '.join(sorted(both))} both swept and fixed")
-    for name, values in axes.items():
-        if np.ndim(values) != 1 or len(values) == 0:
-            raise SweepSpecError(f"sweep axis {name!r} must be a non-empty 1-D list of values")
-    resolved = model.resolve_parameters({**fixed, **axes})
-    mesh = np.meshgrid(*[np.asarray(v, dtype=np.float64) for v in axes.values()], indexing="ij")
-    n_points = math.prod(len(v) for v in axes.values())
-    rows = []
-    for name in model.parameter_names:
-        if name in axes:
-            column = mesh[list(axes).index(name)].reshape(-1)
-        else:
-            column = np.full(n_points, resolved[name], dtype=np.float64)
-        rows.append(np.repeat(column, n_initial))
-    return np.array(rows, dtype=np.float64).reshape(len(model.parameters), n_points * n_initial)
+    columns = grid_columns(axes, n_initial)
+    own = {name: values for name, values in axes.items() if name not in others}
+    resolved = model.resolve_parameters({**fixed, **own})
+    n_runs = math.prod(len(v) for v in axes.values()) * n_initial
+    rows = [
+        columns[name] if name in own else np.full(n_runs, resolved[name], dtype=np.float64)
+        for name in model.parameter_names
+    ]
+    return np.array(rows, dtype=np.float64).reshape(len(model.parameters), n_runs)

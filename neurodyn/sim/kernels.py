@@ -17,6 +17,7 @@ import numpy as np
 from numba import prange
 
 from ..models.jit import stable_jit
+from ..models.noise import drive_step
 
 __all__ = ["BLOCK", "Outputs", "Schedule", "iterate_kernel"]
 
@@ -62,21 +63,36 @@ class Outputs(NamedTuple):
 
 
 @cache
-def iterate_kernel(advance, planned: bool = False):
-    """The parallel kernel ``kernel(X, P, schedule, plan, *outputs)`` for a generated
+def iterate_kernel(advance, planned: bool = False, rhs=None):
+    """The parallel kernel ``kernel(X, P, schedule, plan, drive, *outputs)`` for a generated
     ``advance``: ``advance(X, P, lo, hi, n, bound, ok)``, or with ``planned``
     ``advance(X, P, lo, hi, n, bound, ok, plan)`` (a network kernel's structure; ``plan`` is
     passed through, None otherwise).
 
+    With ``rhs`` (a generated map ``rhs``) the kernel iterates the noisy, driven map of
+    :func:`neurodyn.models.noise.drive_step` with ``drive`` (a :class:`~neurodyn.models.drive.
+    Drive`) instead of ``advance``; otherwise ``drive`` is None.
+
     The output arrays are passed one by one (in the order of :class:`Outputs`): numba's parallel
     loops do not write through arrays held in a namedtuple.
     """
-    if planned:
-        step = advance
+    if rhs is not None:
+        noisy = drive_step(rhs)
+
+        @stable_jit(noisy, inline="always")
+        def step(X, P, lo, hi, first, n, bound, ok, plan, drive):
+            noisy(X, P, lo, hi, first, n, bound, ok, drive)
+
+    elif planned:
+
+        @stable_jit(advance, "planned", inline="always")
+        def step(X, P, lo, hi, first, n, bound, ok, plan, drive):
+            advance(X, P, lo, hi, n, bound, ok, plan)
+
     else:
 
         @stable_jit(advance, inline="always")
-        def step(X, P, lo, hi, n, bound, ok, plan):
+        def step(X, P, lo, hi, first, n, bound, ok, plan, drive):
             advance(X, P, lo, hi, n, bound, ok)
 
     @stable_jit(advance, planned, inline="always")
@@ -101,22 +117,24 @@ def iterate_kernel(advance, planned: bool = False):
                     seen[row, n] = value
                 count[i] = n + 1
 
-    @stable_jit(advance, planned, parallel=True)
-    def kernel(X, P, s, plan, kept, minimum, maximum, total, distinct_values, distinct_count, ok):
+    @stable_jit(step, planned, parallel=True)
+    def kernel(
+        X, P, s, plan, drive, kept, minimum, maximum, total, distinct_values, distinct_count, ok
+    ):
         n_state, batch = X.shape
         n_blocks = (batch + BLOCK - 1) // BLOCK
         for b in prange(n_blocks):
             lo = b * BLOCK
             hi = min(lo + BLOCK, batch)
             seen = np.empty((hi - lo if s.distinct_window else 0, s.max_distinct))
-            step(X, P, lo, hi, s.transient, s.bound, ok, plan)
+            step(X, P, lo, hi, 0, s.transient, s.bound, ok, plan, drive)
             for v in range(n_state):
                 for i in range(lo, hi):
                     minimum[v, i] = np.inf
                     maximum[v, i] = -np.inf
                     total[v, i] = 0.0
             for t in range(1, s.steps + 1):
-                step(X, P, lo, hi, 1, s.bound, ok, plan)
+                step(X, P, lo, hi, s.transient + t - 1, 1, s.bound, ok, plan, drive)
                 for v in range(n_state):
                     # rows as 1-D views and a loop from 0: vectorises (see models.codegen)
                     Xv, low, high = X[v, lo:hi], minimum[v, lo:hi], maximum[v, lo:hi]

@@ -1,8 +1,9 @@
 """The batch schedule shared by every backend: checking a run, its output arrays, the chunk
 loop, the kept slots and the result, and the registry of backend runners.
 
-A backend is a *runner* ``run_chunk(model, x, p, schedule, choice) -> (final, outputs)`` that
-advances one chunk (float64 numpy arrays ``x`` (n_state, chunk) and ``p`` (n_param, chunk))
+A backend is a *runner* ``run_chunk(model, x, p, schedule, choice, drive) -> (final, outputs)``
+that advances one chunk (float64 numpy arrays ``x`` (n_state, chunk) and ``p`` (n_param, chunk),
+and the chunk's noise and input ``drive``, a :class:`~neurodyn.models.drive.Drive` or None)
 through the :class:`~.kernels.Schedule` and returns its final states and filled
 :class:`~.kernels.Outputs` as float64 numpy arrays, with a ``threads(n)`` context for its CPU
 threads. :func:`run_in_chunks` cuts the batch into chunks for it; :func:`prepare_batch` and
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Model
+from ..models.drive import Drive
 from .choice import Backend
 from .kernels import Outputs, Schedule
 
@@ -73,9 +75,7 @@ def _check_counts(**counts: int) -> None:
     for name, value in counts.items():
         integral = isinstance(value, int | np.integer) and not isinstance(value, bool)
         if not integral or not 0 <= value <= MAX_COUNT:
-            raise ValueError(
-                f"{name} must be an integer between 0 and {MAX_COUNT}, not {value!r}"
-            )
+            raise ValueError(f"{name} must be an integer between 0 and {MAX_COUNT}, not {value!r}")
 
 
 def check_schedule(
@@ -166,20 +166,22 @@ def empty_outputs(n_state: int, batch: int, schedule: Schedule) -> Outputs:
     )
 
 
-RunChunk = Callable[[Model, np.ndarray, np.ndarray, Schedule, Backend], tuple[np.ndarray, Outputs]]
+RunChunk = Callable[
+    [Model, np.ndarray, np.ndarray, Schedule, Backend, Drive | None], tuple[np.ndarray, Outputs]
+]
 
 
 @dataclass(frozen=True)
 class Runner:
     """A backend's batch runner: ``run_chunk`` (see the module docstring), ``threads``, the
     context manager setting its CPU threads, and optionally ``prepare(model, schedule, out,
-    progress)``, which compiles (or loads) the backend's kernel before the chunks run, so that
-    the progress bar counts the chunks only."""
+    progress, drive)``, which compiles (or loads) the backend's kernel before the chunks run,
+    so that the progress bar counts the chunks only."""
 
     name: str
     run_chunk: RunChunk
     threads: Callable[[int | None], contextlib.AbstractContextManager[None]]
-    prepare: Callable[[Model, Schedule, Outputs, bool], None] | None = None
+    prepare: Callable[[Model, Schedule, Outputs, bool, Drive | None], None] | None = None
 
 
 BUILTIN_RUNNER_MODULES = {"torch": "neurodyn.backends.torch_batch"}
@@ -212,22 +214,27 @@ def run_in_chunks(
     threads: int | None,
     chunk_size: int,
     progress: bool,
+    drive: Drive | None = None,
 ) -> Outputs:
-    """Run ``schedule`` for states ``X`` and parameters ``P`` chunk by chunk with the runner of
-    ``choice``; returns the outputs and overwrites ``X`` with the final states. Points are
-    independent, so the results do not depend on ``chunk_size``."""
+    """Run ``schedule`` for states ``X`` and parameters ``P`` (and the noise and input
+    ``drive``) chunk by chunk with the runner of ``choice``; returns the outputs and overwrites
+    ``X`` with the final states. Points are independent and each draws its noise by its own
+    counter, so the results do not depend on ``chunk_size``."""
     run = runner(choice.backend)
     batch = X.shape[1]
     out = empty_outputs(model.n_state, batch, schedule)
     starts = range(0, batch, max(1, int(chunk_size)))
     if run.prepare is not None:
-        run.prepare(model, schedule, out, progress)
+        run.prepare(model, schedule, out, progress, drive)
     from tqdm.auto import tqdm  # imported here: it looks for a notebook, slowly
 
     with run.threads(threads):
         for start in tqdm(starts, desc=model.name, unit="chunk", disable=not progress):
             part = slice(start, min(start + chunk_size, batch))
-            final, chunk = run.run_chunk(model, X[:, part], P[:, part], schedule, choice)
+            piece_drive = None if drive is None else drive.part(part)
+            final, chunk = run.run_chunk(
+                model, X[:, part], P[:, part], schedule, choice, piece_drive
+            )
             for whole, piece in zip(out, chunk, strict=True):
                 whole[..., part] = piece
             X[:, part] = final

@@ -1,4 +1,5 @@
-"""Parameter sweeps of map models (and networks of maps) into labelled xarray Datasets."""
+"""Parameter sweeps of map models (and networks of maps) into labelled xarray Datasets, with
+noise and input amplitudes as axes of the grid like parameters."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..models import Model
+from ..models.drive import drive_axis, drive_spec_attrs, make_drive
 from ..provenance import provenance
 from ..run_lengths import sweep_window
 from .batch import iterate_batch
-from .grid import check_memory, grid_batch
+from .grid import check_memory, grid_batch, grid_columns
 from .schedule import check_schedule
 
 if TYPE_CHECKING:
@@ -75,6 +77,10 @@ def sweep(
     backend: str = "numba",
     device: str = "auto",
     dtype: str = "float64",
+    noise: dict[str, object] | None = None,
+    inputs: dict[str, object] | None = None,
+    point_index: np.ndarray | None = None,
+    ic_index: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Iterate ``model`` on the full grid over ``axes`` (with ``fixed`` values for the rest).
 
@@ -93,6 +99,16 @@ def sweep(
     torch only) choose what computes it (:mod:`neurodyn.backends`); the Dataset is the same
     whatever the choice, with ``backend``, ``device`` and ``dtype`` in its attrs (float32 values
     are stored as float64 and flagged by ``dtype`` and ``precision``).
+
+    Noise and input (maps): ``noise`` and ``inputs`` as :mod:`neurodyn.models.drive` says
+    (``X' = f(X; P + h ξ_P) + g ξ_X + A u_n``); an axis ``noise_<name>`` sweeps a noise
+    amplitude, ``input_<name>`` an input amplitude. The normals of grid point ``k`` and initial
+    state ``j`` come from the counter-based stream of ``(seed, point_index[k], ic_index[j],
+    iteration, channel)``: ``point_index`` (default ``0, 1, ...`` in C order over the axes) and
+    ``ic_index`` (default ``0, 1, ...``; also the ``ic`` coordinate) are the global indices
+    when this sweep is one block of a larger grid, so a point's numbers do not depend on the
+    chunks, threads, jobs or backend. A sweep of one axis with one initial state equals
+    ``trajectory()`` of the same points as a batch (same seed).
     """
     fixed = dict(fixed or {})
     check_schedule(steps=steps, transient=transient or 0, keep=keep, every=every, bound=bound)
@@ -115,8 +131,24 @@ def sweep(
         sweep_bytes(model, n_points * n_ic, keep, max_distinct),
         f"a sweep of {n_points} grid points x {n_ic} initial states keeping {keep} states",
     )
-    P = grid_batch(model, axes, fixed, n_ic)
+    drive_names = tuple(name for name in axes if drive_axis(model, name))
+    P = grid_batch(model, axes, fixed, n_ic, drive_names)
     X = np.tile(ics.T, (1, n_points))
+    point_index = _indices("point_index", point_index, n_points)
+    ic_index = _indices("ic_index", ic_index, n_ic)
+    drive = None
+    if noise or inputs or drive_names:
+        columns = grid_columns(axes, n_ic)
+        drive = make_drive(
+            model,
+            noise,
+            inputs,
+            {name: columns[name] for name in drive_names},
+            transient + recorded,
+            seed,
+            np.repeat(point_index, n_ic),
+            np.tile(ic_index, n_points),
+        )
     result = iterate_batch(
         model,
         X,
@@ -135,6 +167,7 @@ def sweep(
         backend=backend,
         device=device,
         dtype=dtype,
+        drive=drive,
     )
     grid_shape = (*(len(v) for v in axes.values()), n_ic)
     dims = (*axes, "ic")
@@ -173,8 +206,8 @@ def sweep(
     )
     from ..store.attrs import IC_ATTRS, ITERATION_ATTRS  # the store package imports xarray
 
-    coords = {name: (name, values, _parameter_attrs(model, name)) for name, values in axes.items()}
-    coords["ic"] = ("ic", np.arange(n_ic), IC_ATTRS)
+    coords = {name: (name, values, _axis_attrs(model, name)) for name, values in axes.items()}
+    coords["ic"] = ("ic", ic_index.astype(np.int64), IC_ATTRS)
     if keep:
         coords["iteration"] = ("iteration", result.kept_iterations, ITERATION_ATTRS)
     resolved = model.resolve_parameters(fixed)
@@ -193,6 +226,7 @@ def sweep(
         "bound": result.schedule.bound,
         "time_unit": "iteration",
         **result.backend.attrs(),
+        **(drive_spec_attrs(noise, inputs, drive_names) if drive is not None else {}),
         **provenance(),
     }
     import xarray as xr  # imported when a Dataset is made: it takes longer than the rest
@@ -208,6 +242,28 @@ def sweep_bytes(model: Model, runs: int, keep: int, max_distinct: int = 64) -> i
     return 8 * runs * per_run
 
 
-def _parameter_attrs(model: Model, name: str) -> dict[str, object]:
+def _indices(what: str, values: np.ndarray | None, n: int) -> np.ndarray:
+    """``values`` (default ``0 .. n - 1``) as ``n`` distinct non-negative integers (uint64)."""
+    if values is None:
+        return np.arange(n, dtype=np.uint64)
+    array = np.asarray(values)
+    if (
+        array.shape != (n,)
+        or not np.issubdtype(array.dtype, np.integer)
+        or np.any(array < 0)
+        or np.unique(array).size != n
+    ):
+        raise ValueError(f"{what} must be {n} distinct non-negative integers, not {values!r}")
+    return array.astype(np.uint64)
+
+
+def _axis_attrs(model: Model, name: str) -> dict[str, object]:
+    drive = drive_axis(model, name)
+    if drive is not None:
+        kind, target = drive
+        if kind == "noise":
+            what = "additive noise on" if target in model.state_names else "noise on parameter"
+            return {"long_name": f"amplitude of {what} {target}", "valid_min": 0.0}
+        return {"long_name": f"amplitude of the input to {target}"}
     p = model.parameter(name)
     return {"units": p.unit, "long_name": p.description or name, "valid_range": [p.low, p.high]}

@@ -111,8 +111,9 @@ def merge_stores(
             dims = parts[0].variables[name].dims
             if any(d in split or d in padded for d in dims):
                 group[str(name)].resize(tuple(shape[d] for d in dims))
-        for dim, index in split.items():
-            group[str(dim)][...] = np.asarray(index)
+        with zarr.config.set({"array.write_empty_chunks": True}):  # a chunk of zeros too
+            for dim, index in split.items():
+                group[str(dim)][...] = np.asarray(index)
         source = functools.lru_cache(maxsize=1)(lambda n: zarr.open_group(paths[n], mode="r"))
 
         def read(number: int, name: str) -> np.ndarray:

@@ -34,6 +34,7 @@ import yaml
 
 from ..analysis.measures import MEASURES
 from ..models import Model, ModelError, resolve_model
+from ..models.drive import drive_axis, make_drive
 from ..run_lengths import sweep_window
 from ..sim import SweepSpecError, parse_axis
 
@@ -47,6 +48,7 @@ __all__ = [
     "read_yaml",
     "resolve_model",
     "section",
+    "parameter_axes",
     "study_axes",
     "with_defaults",
     "workflow_root",
@@ -232,7 +234,7 @@ def check_study(
         for name in config["fixed"]:
             model.parameter(name)
         axes = study_axes(config, model)
-        model.resolve_parameters({**config["fixed"], **axes})
+        model.resolve_parameters({**config["fixed"], **parameter_axes(model, axes)})
         overlap = set(axes) & set(config["fixed"])
         if overlap:
             raise StudyError(f"sweep and fixed both set {sorted(overlap)}")
@@ -250,6 +252,7 @@ def check_study(
             model.resolve_parameters(continuation_parameters(config)[2])
         _check_sections(config, model, axes)
         _check_simulation(config, model, axes)
+        _check_drive(config, model, axes)
     except ModelError as err:
         raise StudyError(f"study config: {err}") from None
     classifier = config.get("classifier")
@@ -280,12 +283,20 @@ def check_study(
 
 
 def study_axes(config: Mapping[str, Any], model: Model | None = None) -> dict[str, np.ndarray]:
-    """The swept parameters' values, in the config's order."""
+    """The swept parameters' (and noise and input amplitudes') values, in the config's order;
+    with ``model``, each name checked to be a parameter or a ``noise_<name>`` or
+    ``input_<name>`` axis of it (:mod:`neurodyn.models.drive`)."""
     axes = {name: _axis(f"sweep/{name}", name, spec) for name, spec in config["sweep"].items()}
     if model is not None:
         for name in axes:
-            model.parameter(name)
+            if drive_axis(model, name) is None:
+                model.parameter(name)
     return axes
+
+
+def parameter_axes(model: Model, axes: Mapping[str, Any]) -> dict[str, Any]:
+    """The axes of ``axes`` that set parameters of ``model`` (not noise or input amplitudes)."""
+    return {name: values for name, values in axes.items() if drive_axis(model, name) is None}
 
 
 def with_defaults(config: Mapping[str, Any], default: str | os.PathLike[str]) -> dict[str, Any]:
@@ -320,6 +331,54 @@ def _check_simulation(config: dict[str, Any], model: Model, axes: Mapping[str, A
         )
     except ValueError as err:
         raise StudyError(f"simulation: {err}") from None
+
+
+def _check_drive(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:
+    """The ``noise`` and ``inputs`` of the simulation and the swept amplitudes, as the sweep
+    reads them: known targets, amplitudes >= 0, well-formed pulse trains and series, a map
+    built from equations, measures that read the kept (noisy) states."""
+    simulation = config["simulation"]
+    swept = [name for name in axes if drive_axis(model, name) is not None]
+    if not (simulation.get("noise") or simulation.get("inputs") or swept):
+        return
+    where = "sweep" if swept else "simulation"
+    if model.kind != "map" or not isinstance(model, Model):
+        raise StudyError(f"{where}: noise and inputs apply to maps; {model.name} is not one")
+    deterministic = sorted(m for m in config["measures"] if not MEASURES[m].reads_states)
+    if deterministic:
+        raise StudyError(
+            f"measures: {deterministic} compute from the map without its noise and input "
+            "(measures that read the kept states apply)"
+        )
+    length = simulation["transient"] + simulation["steps"]
+    try:
+        make_drive(
+            model,
+            simulation.get("noise"),
+            simulation.get("inputs"),
+            {},
+            length,
+            simulation["seed"],
+            np.zeros(1, np.uint64),
+            np.zeros(1, np.uint64),
+        )
+    except ValueError as err:
+        raise StudyError(f"simulation: {err}") from None
+    for name in swept:
+        values = axes[name]
+        try:
+            make_drive(
+                model,
+                simulation.get("noise"),
+                simulation.get("inputs"),
+                {name: values},
+                length,
+                simulation["seed"],
+                np.arange(values.size, dtype=np.uint64),
+                np.zeros(values.size, np.uint64),
+            )
+        except ValueError as err:
+            raise StudyError(f"sweep/{name}: {err}") from None
 
 
 def _check_sections(config: dict[str, Any], model: Model, axes: Mapping[str, Any]) -> None:

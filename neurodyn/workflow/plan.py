@@ -76,10 +76,12 @@ _POINT_BYTES = 1024
 
 @dataclasses.dataclass(frozen=True)
 class Chunk:
-    """One sweep job's block: the swept axes' values and the initial-state indices."""
+    """One sweep job's block: the swept axes' values, the initial-state indices and the
+    global (flat, C-order) indices of its grid points, which key their noise."""
 
     axes: dict[str, np.ndarray]
     ic: slice
+    points: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,8 +169,9 @@ def _point_costs(config: Mapping[str, Any]) -> tuple[float, float, float]:
     stored = 8 * (keep * n_state + 4 * n_state + 2)
     if "lyapunov" in measures:
         n_exp = int(options.get("n_exponents") or min(n_state, 6))
-        lyap_steps = int(options.get("lyapunov_steps") or options.get("steps")
-                         or _DEFAULT_MEASURE_STEPS)
+        lyap_steps = int(
+            options.get("lyapunov_steps") or options.get("steps") or _DEFAULT_MEASURE_STEPS
+        )
         seconds += _LYAPUNOV_SECONDS * n_exp * n_state * lyap_steps
         stored += 16 * n_exp
     series_keep = keep or int(options.get("steps") or _DEFAULT_MEASURE_STEPS)
@@ -236,10 +239,16 @@ def chunk_block(config: Mapping[str, Any], index: int, slots: int = 1) -> Chunk:
     if not 0 <= index < math.prod(counts):
         raise StudyError(f"chunk {index} does not exist (the study has {math.prod(counts)})")
     where = np.unravel_index(index, counts)
-    cuts = [slice(int(i) * k, (int(i) + 1) * k) for i, k in zip(where, shape, strict=True)]
+    cuts = [
+        slice(int(i) * k, min((int(i) + 1) * k, n))
+        for i, k, n in zip(where, shape, sizes, strict=True)
+    ]
+    ranges = [np.arange(cut.start, cut.stop) for cut in cuts[:-1]]
+    points = np.ravel_multi_index(np.meshgrid(*ranges, indexing="ij"), sizes[:-1]).reshape(-1)
     return Chunk(
         {name: values[cut] for (name, values), cut in zip(axes.items(), cuts, strict=False)},
-        slice(cuts[-1].start, min(cuts[-1].stop, sizes[-1])),
+        cuts[-1],
+        points.astype(np.int64),
     )
 
 
@@ -298,9 +307,7 @@ def _machine_mem_mb() -> int:
     return grid.memory_bytes() // 2**20
 
 
-def preflight(
-    config: Mapping[str, Any], slots: int = 1, *, cluster: bool = False
-) -> StudyEstimate:
+def preflight(config: Mapping[str, Any], slots: int = 1, *, cluster: bool = False) -> StudyEstimate:
     """:func:`estimate_study`, refusing a study that cannot fit before anything runs.
 
     Refused (:class:`~.config.StudyError`, with the estimate in the message): a job whose
@@ -317,19 +324,22 @@ def preflight(
     if "mem_mb" in limits and largest.mem_mb > limits["mem_mb"]:
         problems.append(f"a job needs {largest.mem_mb} MB, over limits/mem_mb = {limits['mem_mb']}")
     if not cluster and largest.mem_mb > _machine_mem_mb():
-        problems.append(f"a job needs {largest.mem_mb} MB, over this machine's "
-                        f"{_machine_mem_mb()} MB")
+        problems.append(
+            f"a job needs {largest.mem_mb} MB, over this machine's {_machine_mem_mb()} MB"
+        )
     if "disk_mb" in limits and estimate.disk_mb > limits["disk_mb"]:
-        problems.append(f"the study writes {estimate.disk_mb} MB, over limits/disk_mb = "
-                        f"{limits['disk_mb']}")
+        problems.append(
+            f"the study writes {estimate.disk_mb} MB, over limits/disk_mb = {limits['disk_mb']}"
+        )
     if not cluster:
         folder = Path(config.get("results", "results")).resolve()
         while not folder.exists():
             folder = folder.parent
         free = shutil.disk_usage(folder).free // 2**20
         if estimate.disk_mb > free:
-            problems.append(f"the study writes {estimate.disk_mb} MB, over the {free} MB free "
-                            f"in {folder}")
+            problems.append(
+                f"the study writes {estimate.disk_mb} MB, over the {free} MB free in {folder}"
+            )
     if problems:
         raise StudyError(
             f"study {config['study']!r} refused before it starts: {'; '.join(problems)} "

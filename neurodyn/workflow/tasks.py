@@ -18,7 +18,7 @@ import xarray as xr
 
 from ..sim import initial_states, sweep, thread_count
 from ..store import merge_stores, write_dataset
-from .config import resolve_model, study_axes
+from .config import parameter_axes, resolve_model, study_axes
 from .plan import chunk_block
 
 __all__ = ["compute_chunk", "merge_chunks", "run_chunk", "run_orbit_diagram"]
@@ -30,7 +30,9 @@ def compute_chunk(
     """Sweep chunk ``index`` of a checked study config and add its measures.
 
     The chunk is a block of the grid and of the initial states (:func:`.plan.chunk_block`;
-    ``slots`` sizes ``chunk_size: auto``); its ``ic`` coordinate holds the study's indices.
+    ``slots`` sizes ``chunk_size: auto``); its ``ic`` coordinate holds the study's indices, and
+    its noise is keyed by the study's grid-point and initial-state indices, so a point's numbers
+    do not depend on the chunk it falls in.
     ``device: cuda`` runs the torch backend (the numba kernels run on the CPU only).
     """
     model = resolve_model(config["model"], config.get("model_options"))
@@ -55,7 +57,11 @@ def compute_chunk(
             backend="torch" if simulation["device"] == "cuda" else simulation["backend"],
             device=simulation["device"],
             dtype=simulation["dtype"],
-        ).assign_coords(ic=np.arange(chunk.ic.start, chunk.ic.stop))
+            noise=simulation.get("noise"),
+            inputs=simulation.get("inputs"),
+            point_index=chunk.points,
+            ic_index=np.arange(chunk.ic.start, chunk.ic.stop),
+        )
         if config["measures"]:
             from ..analysis import add_measures
 
@@ -78,9 +84,7 @@ def run_chunk(
     return write_dataset(compute_chunk(config, index, threads), out)
 
 
-def merge_chunks(
-    parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
-) -> Path:
+def merge_chunks(parts: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]) -> Path:
     """Merge the chunk stores of one study into the store ``out``.
 
     Parts computed by different versions of the code are refused (their numbers may differ);
@@ -100,7 +104,8 @@ def merge_chunks(
 def run_orbit_diagram(
     config: Mapping[str, Any], out: str | os.PathLike[str], threads: int | None = 1
 ) -> Path:
-    """The study's one-parameter orbit diagram (``bifurcation`` section) into the store ``out``.
+    """The study's one-parameter orbit diagram (``bifurcation`` section) into the store ``out``:
+    of the map without noise or input.
 
     The other swept parameters sit at the middle of their ranges unless ``fixed`` sets them.
     """
@@ -112,7 +117,7 @@ def run_orbit_diagram(
     parameter, values = parse_axis(f"{spec['parameter']}={spec['values']}")
     fixed = {
         name: float(axis[len(axis) // 2])
-        for name, axis in study_axes(config).items()
+        for name, axis in parameter_axes(model, study_axes(config)).items()
         if name != parameter
     }
     fixed.update(config["fixed"])

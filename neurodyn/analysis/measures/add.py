@@ -115,6 +115,12 @@ def add_measures(
     opts = _parse_options(options)
     model = _model_of(data, model)
     grid = Grid.of(data, model)
+    deterministic = [m.name for m in selected if not m.reads_states]
+    if grid.driven and deterministic:
+        raise ValueError(
+            f"measures {deterministic} compute from the map without its noise and input; the "
+            "sweep ran with them (measures that read its kept states apply)"
+        )
     ctx = Context(
         data=data,
         model=model,

@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ...models import Model
+from ...models.drive import drive_axis
 from ...sim import iterate_batch
 from ...store.attrs import attr_value
 
@@ -24,19 +25,25 @@ BLOCK_VALUES = 1 << 24
 @dataclasses.dataclass
 class Grid:
     """The sweep's points, flattened in C order over ``dims``: final states (n_state, points),
-    parameters (n_param, points) and the divergence flags (points,)."""
+    parameters (n_param, points) and the divergence flags (points,). ``driven``: the sweep ran
+    with noise or input (:mod:`neurodyn.models.drive`; its ``noise_<name>``, ``input_<name>``
+    axes set no parameter), which a run continued from the final states would leave out."""
 
     dims: tuple[str, ...]
     shape: tuple[int, ...]
     final: np.ndarray
     parameters: np.ndarray
     diverged: np.ndarray
+    driven: bool = False
 
     @classmethod
     def of(cls, ds: xr.Dataset, model: Model) -> Grid:
         dims = tuple(str(d) for d in ds["diverged"].dims)
         shape = tuple(ds.sizes[d] for d in dims)
+        driven = "noise_convention" in ds.attrs
         for d in dims:
+            if driven and drive_axis(model, d) is not None:
+                continue
             if d != "ic" and d not in model.parameter_names:
                 raise ValueError(
                     f"dimension {d!r} of the Dataset is neither 'ic' nor a parameter of model "
@@ -58,7 +65,7 @@ class Grid:
                 parameters[row] = float(ds[p.name])
             else:
                 parameters[row] = float(fixed.get(p.name, p.default))
-        return cls(dims, shape, final, parameters, diverged)
+        return cls(dims, shape, final, parameters, diverged, driven)
 
     def variable(
         self, values: np.ndarray, attrs: dict[str, Any], extra: Sequence[str] = ()
@@ -86,6 +93,11 @@ def continue_states(
 ) -> np.ndarray:
     """States (samples, n_state, points) of ``steps`` iterations continued from the final
     states, sampled every ``every`` iterations; NaN for points that diverge (or had)."""
+    if grid.driven:
+        raise ValueError(
+            "the sweep ran with noise or input, which states continued from its final states "
+            "would leave out: keep the states the measures read (keep, every of the sweep)"
+        )
     points = np.arange(grid.diverged.size) if points is None else points
     samples = steps // every
     out = np.full((samples, model.n_state, points.size), np.nan)
