@@ -46,7 +46,11 @@ the test function's value there exceeds its values at the bracket's ends (a pole
 at R1 where ``p . q -> 0``), and the products over pairs count only for complex pairs on the
 unit circle (``| |mu| - 1 | < UNIT_TOL``), never for a neutral saddle (real ``mu, 1/mu``): LPNS
 and PDNS need such a pair among the others, NSNS two distinct ones in the whole spectrum
-(whichever of the NS pair and a neutral saddle beside it was taken as the critical pair).
+(whichever of the NS pair and a neutral saddle beside it was taken as the critical pair). A
+located point is kept only where the multiplier its test puts at +1 or -1 is there
+(``CONDITION_TOL``), and R1 and R2 only where the double multiplier has one eigenvector (a
+Jordan block; ``SEMISIMPLE_TOL``): where two independent fold or flip curves cross, the double
+multiplier is semisimple and the point is no resonance.
 """
 
 from __future__ import annotations
@@ -83,6 +87,18 @@ _PRODUCT_TESTS = ("R1", "R2", "LPPD", "LPNS", "PDNS", "NSNS")
 #: A multiplier counts as on the unit circle when ``| |mu| - 1 | < UNIT_TOL``.
 UNIT_TOL = 1e-4
 
+#: A located R1, R2, LPPD, LPNS or PDNS point is kept only where the multiplier its test function
+#: puts at +1 or -1 is there within ``CONDITION_TOL`` (a sign change across a jump of the curve
+#: onto another branch, where no multiplier passes through the value, is not a point).
+CONDITION_TOL = 1e-6
+
+#: R1 and R2 need a Jordan block (geometric multiplicity 1): where the second-smallest singular
+#: value of ``M -+ I`` is below ``SEMISIMPLE_TOL`` times the largest, two independent eigenvectors
+#: belong to the double multiplier (two fold or two flip curves of decoupled subsystems crossing,
+#: e.g. of the two end nodes of a chain whose middle node fixes the coupled variable), which is
+#: not a resonance.
+SEMISIMPLE_TOL = 1e-8
+
 _COEFFICIENT_TESTS = {"LP": {"a": "CP"}, "PD": {"c": "GPD"}, "NS": {"d": "CH", "kappa": "R4"}}
 
 
@@ -114,6 +130,28 @@ def _pair_product(others: np.ndarray) -> float:
 def _has_complex_unit_pair(others: np.ndarray, tol: float = 1e-6) -> bool:
     pair = reciprocal_pair(others)
     return pair is not None and abs(pair[0].imag) > tol and abs(abs(pair[0]) - 1.0) < UNIT_TOL
+
+
+def _condition_gap(kind: str, name: str, others: np.ndarray) -> float:
+    """How far the multiplier that the test ``name`` of a ``kind`` curve puts at +1 or -1 is from
+    it (0 for the tests of other conditions)."""
+    target = {
+        ("LP", "R1"): 1.0,
+        ("LP", "LPPD"): -1.0,
+        ("PD", "R2"): -1.0,
+        ("PD", "LPPD"): 1.0,
+        ("NS", "LPNS"): 1.0,
+        ("NS", "PDNS"): -1.0,
+    }.get((kind, name))
+    if target is None or not len(others):
+        return 0.0
+    return float(np.min(np.abs(others - target)))
+
+
+def _semisimple(M: np.ndarray, target: float) -> bool:
+    """Whether ``M - target I`` has a two-dimensional null space (``SEMISIMPLE_TOL``)."""
+    s = np.linalg.svd(M - target * np.eye(M.shape[0]), compute_uv=False)
+    return len(s) >= 2 and s[-2] < SEMISIMPLE_TOL * max(s[0], 1.0)
 
 
 def _unit_circle_pairs(mu: np.ndarray, tol: float = 1e-6) -> int:
@@ -214,6 +252,10 @@ class CurveProblem(CycleProblem):
             return None  # zero along the curve (a multiplier held double, e.g. by symmetry)
         mu = np.linalg.eigvals(info["M"])
         others, kappa = _others(mu, self.kind)
+        if _condition_gap(self.kind, name, others) > CONDITION_TOL:
+            return None  # the test changed sign across a jump, no multiplier at +-1 here
+        if name in ("R1", "R2") and _semisimple(info["M"], 1.0 if name == "R1" else -1.0):
+            return None  # two independent eigenvectors: crossing curves, not a resonance
         if name in ("LPNS", "PDNS") and (
             (self.kind, name) in (("LP", "LPNS"), ("PD", "PDNS"))
             and not _has_complex_unit_pair(others)
