@@ -219,12 +219,13 @@ def check_study(
     simulation = config["simulation"]
     kept = simulation["keep"] * simulation["every"]
     if kept > simulation["steps"]:
-        raise StudyError(
-            f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}"
-        )
+        raise StudyError(f"simulation: keep*every = {kept} exceeds steps = {simulation['steps']}")
     simulation["transient"], simulation["steps"] = sweep_window(
-        simulation["steps"], simulation.get("transient"), simulation["keep"],
-        simulation["every"], where="study config, simulation",
+        simulation["steps"],
+        simulation.get("transient"),
+        simulation["keep"],
+        simulation["every"],
+        where="study config, simulation",
     )
     try:
         model = resolve_model(config["model"], config.get("model_options"))
@@ -242,11 +243,13 @@ def check_study(
             values = _axis("bifurcation/values", bif["parameter"], bif["values"])
             model.resolve_parameters({**config["fixed"], bif["parameter"]: values})
         if config.get("continuation"):
-            from .continuation import continuation_parameters
+            from .continuation import continuation_parameters, continuation_planes
 
             if model.kind != "map":
                 raise StudyError(f"continuation: needs a map, {model.name} is a flow")
             model.resolve_parameters(continuation_parameters(config)[2])
+            for plane in continuation_planes(config):
+                model.resolve_parameters({k: np.array(v) for k, v in plane.items()})
         _check_sections(config, model, axes)
         _check_simulation(config, model, axes)
     except ModelError as err:
@@ -287,9 +290,7 @@ def study_axes(config: Mapping[str, Any], model: Model | None = None) -> dict[st
     return axes
 
 
-def with_defaults(
-    config: Mapping[str, Any], default: str | os.PathLike[str]
-) -> dict[str, Any]:
+def with_defaults(config: Mapping[str, Any], default: str | os.PathLike[str]) -> dict[str, Any]:
     """``config`` if it names a ``study``, else the study in ``default`` updated by ``config``.
 
     Sections are replaced, not merged: a study's ``sweep`` never inherits the default's axes.

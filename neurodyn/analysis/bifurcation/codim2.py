@@ -45,7 +45,8 @@ codimension-2 normal-form coefficients): R1-R4, LPPD, LPNS, PDNS, NSNS. A zero i
 the test function's value there exceeds its values at the bracket's ends (a pole, e.g. of ``a``
 at R1 where ``p . q -> 0``), and the products over pairs count only for complex pairs on the
 unit circle (``| |mu| - 1 | < UNIT_TOL``), never for a neutral saddle (real ``mu, 1/mu``): LPNS
-and PDNS need such a pair among the others, NSNS two distinct ones in the whole spectrum
+and PDNS need such a pair among the others (on LP and PD curves) or as the critical pair (on NS
+curves), NSNS two distinct ones in the whole spectrum
 (whichever of the NS pair and a neutral saddle beside it was taken as the critical pair). A
 located point is kept only where the multiplier its test puts at +1 or -1 is there
 (``CONDITION_TOL``), and R1 and R2 only where the double multiplier has one eigenvector (a
@@ -261,6 +262,8 @@ class CurveProblem(CycleProblem):
             and not _has_complex_unit_pair(others)
         ):
             return None
+        if name in ("LPNS", "PDNS") and self.kind == "NS" and _unit_circle_pairs(mu) < 1:
+            return None  # the NS system follows a neutral saddle here: a fold or flip beside it
         if name == "NSNS" and _unit_circle_pairs(mu) < 2:
             return None  # a neutral saddle (real mu, 1/mu) beside the NS pair: no double NS
         if name == "CH" and _unit_circle_pairs(mu) != 1:
