@@ -218,6 +218,48 @@ class CurveProblem(CycleProblem):
     def _forms(self, info):
         return iterate_forms(self.deriv, info["X"], info["p"])
 
+    def _refine_double_ns(self, u: np.ndarray) -> np.ndarray:
+        """Newton on the cycle equations and ``|mu_a|^2 = |mu_b|^2 = 1`` for the two complex
+        pairs nearest the unit circle, in the order of their real parts (Jacobian of the moduli
+        by central differences).
+
+        At a double NS point the bialternate product has a two-dimensional null space, so the
+        NS system is singular there and its corrector only comes within ~1e-3 of the located
+        bracket; this square system is regular (two parameters, two conditions). ``u`` is
+        returned unchanged where Newton does not converge to 1e-12."""
+
+        def residual(v):
+            R, J, info = self.cycle_equations(v)
+            mu = np.linalg.eigvals(info["M"])
+            upper = mu[mu.imag > 1e-9]
+            if len(upper) < 2:
+                return None, None
+            pair = np.sort_complex(upper[np.argsort(np.abs(np.abs(upper) - 1.0))[:2]])
+            return np.concatenate([R, np.abs(pair) ** 2 - 1.0]), J
+
+        v = u.copy()
+        for _ in range(20):
+            F, J = residual(v)
+            if F is None:
+                return u
+            if np.max(np.abs(F)) < 1e-12:
+                return v
+            rows = np.empty((2, v.size))
+            for i in range(v.size):
+                delta = 1e-7 * (1.0 + abs(v[i]))
+                up, down = v.copy(), v.copy()
+                up[i] += delta
+                down[i] -= delta
+                Fu, Fd = residual(up)[0], residual(down)[0]
+                if Fu is None or Fd is None:
+                    return u
+                rows[:, i] = (Fu[-2:] - Fd[-2:]) / (2 * delta)
+            try:
+                v = v - np.linalg.solve(np.vstack([J, rows]), F)
+            except np.linalg.LinAlgError:
+                return u
+        return u
+
     def tests(self, u, info, t) -> dict[str, float]:
         M = info["M"]
         mu = np.linalg.eigvals(M)
@@ -276,6 +318,8 @@ class CurveProblem(CycleProblem):
         return name, data
 
     def special(self, label, u, t, data, index) -> SpecialPoint:
+        if label == "NSNS":
+            u = self._refine_double_ns(u)
         point = super().special(label, u, t, data, index)
         point.coefficients = {
             k: v for k, v in data.items() if isinstance(v, float) and np.isfinite(v)
