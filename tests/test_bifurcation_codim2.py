@@ -310,3 +310,32 @@ def test_a_multiplier_held_double_by_symmetry_makes_no_codim2_points():
     np.testing.assert_allclose(curve.parameter("c"), (1 - 2 * x) / 3, atol=1e-10)
     assert curve.parameter("a").min() == pytest.approx(-0.2, abs=1e-3)
     assert curve.parameter("a").max() == pytest.approx(2.0, abs=1e-3)
+
+
+def test_r2_needs_a_jordan_block_not_two_crossing_flip_curves():
+    # x' = a - x^2 + e y, y' = b - y^2 - e x. For e = 0 the flip curves a = 3/4 and b = 3/4 of
+    # the two decoupled maps cross at (3/4, 3/4): a semisimple double -1 (two eigenvectors),
+    # which was reported as R2 before. For e != 0 the Jacobian [[-2x, e], [-e, -2y]] has the
+    # double -1 (x + y = 1, 4xy + e^2 = 1) as a Jordan block at x = (1 + e)/2, y = (1 - e)/2:
+    # a true 1:2 resonance at a = x + x^2 - e y, b = y + y^2 + e x.
+    equations = {"x": "a - x**2 + e*y", "y": "b - y**2 - e*x"}
+    bounds = {"a": (0.0, 1.5), "b": (0.0, 1.5)}
+    decoupled = make("two_flips", equations, {"a": 0.75, "b": 0.3, "e": 0.0})
+    ys = (np.sqrt(1 + 4 * 0.3) - 1) / 2
+    curve = bifurcation_curve(
+        decoupled, "PD", [[0.5, ys]], {"a": 0.75, "b": 0.3}, ("a", "b"), step=0.05, bounds=bounds
+    )
+    assert labels(curve) == []
+    np.testing.assert_allclose(curve.parameter("a"), 0.75, atol=1e-10)
+    assert curve.parameter("b").max() == pytest.approx(1.5)
+
+    e = 0.1
+    coupled = make("two_flips_coupled", equations, {"a": 0.75, "b": 0.3, "e": e})
+    start = continue_cycle(coupled, "a", [[0.4, 0.3]], {"a": 0.5, "b": 0.3}, step=0.02)
+    (pd,) = start.points("PD")
+    curve = continue_bifurcation_curve(start, pd, "b", step=0.02, bounds=bounds)
+    (r2,) = curve.points("R2")
+    x, y = (1 + e) / 2, (1 - e) / 2
+    assert r2.parameters["a"] == pytest.approx(x + x**2 - e * y, abs=1e-7)
+    assert r2.parameters["b"] == pytest.approx(y + y**2 + e * x, abs=1e-7)
+    np.testing.assert_allclose(r2.multipliers, -1.0, atol=1e-6)

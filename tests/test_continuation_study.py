@@ -132,6 +132,33 @@ def test_continuation_section_is_checked():
         check_study(bad)
 
 
+def test_continuation_planes_are_checked_and_continued_in(tmp_path):
+    def with_planes(*planes):
+        return {**HENON, "continuation": {**HENON["continuation"], "planes": list(planes)}}
+
+    with pytest.raises(StudyError, match=r"planes\[1\]: \['b', 'x'\] lacks .* 'a'"):
+        check_study(with_planes({"b": [0, 1], "x": [0, 1]}))
+    with pytest.raises(StudyError, match=r"planes\[1\]/b: range \[0.5, 0.5\] is empty"):
+        check_study(with_planes({"a": [0, 1], "b": [0.5, 0.5]}))
+    with pytest.raises(StudyError, match=r"planes\[1\]/b: the start value 0.2 lies outside"):
+        check_study(with_planes({"a": [0, 1], "b": [0.3, 0.5]}))
+    with pytest.raises(StudyError, match="continuation/planes"):
+        check_study(with_planes({"a": [0, 1], "b": [0.3]}))
+    # the flip curve a = 3 (1 - b)^2 / 4 continued again in a wider plane than the sweep's
+    config = check_study(with_planes({"a": [-0.3, 1.6], "b": [-0.5, 0.5]}))
+    config["continuation"]["curves"] = ["PD"]
+    config["continuation"]["doublings"] = 0
+    branches = dict(branches_from_dataset(open_dataset(run_continuation(config, tmp_path / "c"))))
+    wide = branches["PD.P1.1/b"]
+    assert wide.free == ("a", "b")
+    b = wide.parameter("b")
+    np.testing.assert_allclose(wide.parameter("a"), flip(b), atol=1e-9)
+    # beyond the sweep's b in [0, 0.4]: to the plane's edges b = 0.5 and a = 1.6
+    assert b.max() == pytest.approx(0.5)
+    assert b.min() == pytest.approx(1 - np.sqrt(4 * 1.6 / 3))
+    assert branches["PD.P1.1"].parameter("b").min() == pytest.approx(0.0)
+
+
 def test_nothing_stable_at_the_start_is_said_in_the_notes():
     config = check_study(
         {**HENON, "continuation": {**HENON["continuation"], "start": {"a": 1.0, "b": 0.3}}}
@@ -175,3 +202,37 @@ def test_report_names_the_bifurcations_and_draws_the_branches(store, tmp_path):
     assert 'data-phenomenon="chaos"' in html and 'data-phenomenon="LP"' in html
     # captions state the parameters
     assert "Parameters: a from -0.1 to 1.1; b = 0.2; variable x." in html
+
+
+def test_phenomena_list_names_chaos_beside_a_cycle_and_codim2_points():
+    import xarray as xr
+
+    from neurodyn.analysis.bifurcation import SpecialPoint
+    from neurodyn.report.continuation import phenomena_list
+
+    # 3 x 2 grid, 2 initial states: at (a, b) = (0.1, 1) one ends on a 4-cycle (exponent
+    # -0.05), the other on chaos (0.1); at (0.2, 2) both on a 2-cycle; elsewhere both chaotic
+    period = np.zeros((3, 2, 2))
+    lam = np.full((3, 2, 2), 0.1)
+    period[1, 0, 0], lam[1, 0, 0] = 4, -0.05
+    period[2, 1], lam[2, 1] = 2, -0.1
+    ds = xr.Dataset(
+        {"period": (("a", "b", "ic"), period), "lyapunov": (("a", "b", "ic"), lam)},
+        coords={"a": [0.0, 0.1, 0.2], "b": [1.0, 2.0]},
+    )
+    html = phenomena_list(ds, [])
+    assert (
+        "Coexisting chaotic and periodic attractors (from different initial states): period 4 "
+        "beside chaos at 1 grid points, a in [0.1, 0.1], b in [1, 1]." in html
+    )
+    assert "period 2" not in html
+    point = SpecialPoint("NSNS", 0, {"a": 0.5, "b": 1.5}, np.zeros((1, 2)), np.ones(2))
+
+    class Curve:
+        kind, special = "NS", [point]
+
+    html = phenomena_list(ds, [("NS.P1.1", Curve())])
+    assert (
+        '<li data-phenomenon="NSNS">double Neimark–Sacker (NSNS), codimension 2: a = 0.5, '
+        "b = 1.5.</li>" in html
+    )

@@ -17,11 +17,25 @@ from neurodyn.workflow.continuation import branches_from_dataset, compute_contin
 PAPERS = Path(__file__).resolve().parents[1] / "workflows" / "config" / "papers"
 
 
+def _near(points, label, **where):
+    """The one point labelled ``label`` within 1e-5 of ``where`` (parameter values)."""
+    found = [
+        p
+        for p in points
+        if p.label == label and all(abs(p.parameters[k] - v) < 1e-5 for k, v in where.items())
+    ]
+    assert len(found) == 1, (label, where, [(p.label, p.parameters) for p in points])
+    return found[0]
+
+
+def _unit_pairs(mu) -> int:
+    return int(np.sum((mu.imag > 1e-6) & (np.abs(np.abs(mu) - 1.0) < 1e-6)))
+
+
 @pytest.mark.slow
-def test_chain_config_finds_its_route_to_chaos_and_ns_points():
+def test_chain_config_finds_its_route_to_chaos_ns_points_and_codim2_points():
     config = yaml.safe_load((PAPERS / "ghosh2024_chain.yaml").read_text())
     config["sweep"] = {"sigma_1_2": "-0.1:0.2:31", "sigma_2_1": "0:0.5:3"}
-    config["continuation"]["curve_steps"] = 60
     config = check_study(config)
     ds = compute_continuation(config)
     assert json.loads(ds.attrs["notes"]) == []
@@ -31,13 +45,36 @@ def test_chain_config_finds_its_route_to_chaos_and_ns_points():
         for name in ("P1.1+", "P1.1+/PD1", "P1.1+/PD1/PD2")
     ]
     # the header's values (4 digits) and the doubling periods 1, 2, 4
-    np.testing.assert_allclose(flips, [0.0749, 0.1055, 0.1119], atol=1e-4)
+    np.testing.assert_allclose(flips, [0.0754, 0.1058, 0.1123], atol=1e-4)
     ns = [p.parameters["sigma_1_2"] for p in branches["P1.1-"].points("NS")]
-    np.testing.assert_allclose(ns, [-0.0002, -0.0798], atol=1e-4)
+    np.testing.assert_allclose(ns, [-0.0002, -0.0822], atol=1e-4)
     for p in branches["P1.1-"].points("NS"):
         np.testing.assert_allclose(np.sort(np.abs(p.multipliers))[-2:], 1.0, atol=1e-8)
-    kinds = sorted((b.kind, b.period) for b in branches.values() if b.kind != "cycle")
-    assert kinds == [("NS", 1), ("NS", 1), ("PD", 1), ("PD", 2), ("PD", 4)]
+
+    # the header's codimension-2 points, where it puts them, each meeting its defining
+    # condition: in the plane (sigma_1_2, sigma_3_2) ...
+    curves = [p for b in branches.values() if b.kind != "cycle" for p in b.special]
+    for s12 in (-0.000228, -0.082234):  # double NS: two complex pairs on the unit circle
+        nsns = _near(curves, "NSNS", sigma_1_2=s12, sigma_3_2=-0.121409)
+        assert _unit_pairs(nsns.multipliers) == 2
+    for s12 in (-0.000228, -0.082225):  # flip-NS: -1 and a complex pair on the circle
+        pdns = _near(curves, "PDNS", sigma_1_2=s12, sigma_3_2=-0.05158)
+        assert np.min(np.abs(pdns.multipliers + 1)) < 1e-6
+        assert _unit_pairs(pdns.multipliers) == 1
+    for s12 in (-0.000228, -0.082232):  # fold-NS: +1 and a complex pair on the circle
+        lpns = _near(curves, "LPNS", sigma_1_2=s12, sigma_3_2=-0.120841)
+        assert np.min(np.abs(lpns.multipliers - 1)) < 1e-6
+        assert _unit_pairs(lpns.multipliers) == 1
+    # 1:2 resonance where the flip curves of the two end nodes meet (their coupling through
+    # the Rulkov node makes the double -1 a Jordan block): two multipliers at -1
+    r2 = _near(curves, "R2", sigma_1_2=0.075445, sigma_3_2=-0.051597)
+    np.testing.assert_allclose(np.sort(np.abs(r2.multipliers + 1))[:2], 0.0, atol=1e-6)
+    # ... and in the plane (sigma_1_2, k_1): 1:1 resonance on the first node's NS curve
+    r1 = _near(curves, "R1", sigma_1_2=-0.111221, k_1=-0.088752)
+    np.testing.assert_allclose(np.sort(np.abs(r1.multipliers - 1))[:2], 0.0, atol=1e-6)
+    # no 1:1 resonance where the two end nodes' fold lines cross (a semisimple double +1)
+    assert [p.label for p in curves if p.label == "R1"] == ["R1"]
+
     # the flip curves of the fixed point and the 2-cycle lie between period-k and 2k cells
     axes = study_axes(config)
     chart = period_chart(
@@ -49,9 +86,9 @@ def test_chain_config_finds_its_route_to_chaos_and_ns_points():
     )
     period = chart["period"].isel(ic=0)
     grid = axes["sigma_1_2"]
-    curves = {b.period: b for b in branches.values() if b.kind == "PD"}
+    pd_curves = {b.period: b for b in branches.values() if b.kind == "PD" and "sigma_2_1" in b.free}
     for k in (1, 2):
-        curve = curves[k]
+        curve = pd_curves[k]
         order = np.argsort(curve.parameter("sigma_2_1"))
         for j, s21 in enumerate(axes["sigma_2_1"]):
             s12 = np.interp(

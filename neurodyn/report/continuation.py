@@ -145,10 +145,49 @@ def branch_table(branches: list, notes: list[str]) -> str:
     return "\n".join(parts)
 
 
+def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """``("chaos_and_period", text)`` where, at one grid point, one initial state ends on a
+    chaotic attractor (largest Lyapunov exponent above 0.01) and another on a period-k cycle
+    (``period`` k >= 1, exponent below 0.001), per period with the parameter ranges; empty
+    without both measures per initial state."""
+    if "period" not in ds or "lyapunov" not in ds or "ic" not in ds["period"].dims:
+        return []
+    lam = ds["lyapunov"]
+    lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
+    if "ic" not in lam.dims:
+        return []
+    period = ds["period"]
+    chaotic = (lam > 0.01).any("ic")
+    parts = []
+    for k in np.unique(period.where((period >= 1) & (lam < 0.001)).values):
+        if not np.isfinite(k):
+            continue
+        both = chaotic & ((period == k) & (lam < 0.001)).any("ic")
+        if not bool(both.any()):
+            continue
+        ranges = ", ".join(
+            f"{d} in [{float(ds[d].where(both.any([e for e in both.dims if e != d])).min()):.4g}, "
+            f"{float(ds[d].where(both.any([e for e in both.dims if e != d])).max()):.4g}]"
+            for d in both.dims
+        )
+        parts.append(f"period {int(k)} beside chaos at {int(both.sum())} grid points, {ranges}")
+    if not parts:
+        return []
+    return [
+        (
+            "chaos_and_period",
+            "Coexisting chaotic and periodic attractors (from different initial states): "
+            + "; ".join(parts)
+            + ".",
+        )
+    ]
+
+
 def phenomena_list(ds: xr.Dataset, branches: list) -> str:
     """HTML: the phenomena the stores show, each with its location: the period-doubling cascade
     (the flips of the cycle branches, period by period), the Neimark–Sacker points, the
-    codimension-2 points, where attractors coexist (``n_attractors``) and where the largest
+    codimension-2 points (one item per label, with its name), where attractors coexist
+    (``n_attractors``), where chaotic and period-k attractors coexist, and where the largest
     Lyapunov exponent is positive (chaos). ``data-phenomenon`` names each item."""
     items = []
     flips = sorted(
@@ -163,9 +202,10 @@ def phenomena_list(ds: xr.Dataset, branches: list) -> str:
             where = "; ".join(parameters_text(p.parameters) for p in found)
             items.append((label, f"{name} ({label}): {where}."))
     codim2 = [p for _, b in branches if b.kind != "cycle" for p in b.special if p.label != "EP"]
-    if codim2:
-        where = "; ".join(f"{p.label} at {parameters_text(p.parameters)}" for p in codim2)
-        items.append(("codim2", f"Codimension-2 points: {where}."))
+    for label in dict.fromkeys(p.label for p in codim2):
+        where = "; ".join(parameters_text(p.parameters) for p in codim2 if p.label == label)
+        items.append((label, f"{NAMES.get(label, label)} ({label}), codimension 2: {where}."))
+    items.extend(_chaos_beside_cycles(ds))
     if "n_attractors" in ds:
         count = (
             ds["n_attractors"].max("ic") if "ic" in ds["n_attractors"].dims else ds["n_attractors"]

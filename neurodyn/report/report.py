@@ -101,7 +101,9 @@ def write_report(
         stored = open_dataset(continuation_store).load()
         branches = branches_from_dataset(stored)
         notes = attr_value(stored.attrs.get("notes", []))
-        curves += [b for _, b in branches if b.kind != "cycle"]
+        swept = set(attr_value(stored.attrs["swept_parameters"]))
+        # curves of the further planes are listed (table, phenomena), not drawn over the charts
+        curves += [b for _, b in branches if b.kind != "cycle" and set(b.free) == swept]
     notices = _notices(ds, orbit, settings, has_curves=bool(curves))
     fixed = attr_value(ds.attrs.get("fixed_parameters", {}))
 

@@ -245,11 +245,13 @@ def check_study(
             values = _axis("bifurcation/values", bif["parameter"], bif["values"])
             model.resolve_parameters({**config["fixed"], bif["parameter"]: values})
         if config.get("continuation"):
-            from .continuation import continuation_parameters
+            from .continuation import continuation_parameters, continuation_planes
 
             if model.kind != "map":
                 raise StudyError(f"continuation: needs a map, {model.name} is a flow")
             model.resolve_parameters(continuation_parameters(config)[2])
+            for plane in continuation_planes(config):
+                model.resolve_parameters({k: np.array(v) for k, v in plane.items()})
         _check_sections(config, model, axes)
         _check_simulation(config, model, axes)
         _check_drive(config, model, axes)

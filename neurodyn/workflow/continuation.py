@@ -14,7 +14,10 @@ Steps (each with the tools of :mod:`neurodyn.analysis.bifurcation`):
 3. Codim-2: every located point of a kind in ``curves`` (LP, PD, NS; one per kind, period and
    parameter value) starts a curve in the two swept parameters
    (:func:`~neurodyn.analysis.bifurcation.bifurcation_curve`, within the sweep ranges), with its
-   codimension-2 points (CP, GPD, CH, R1-R4, LPPD, LPNS, PDNS, NSNS) and their coefficients.
+   codimension-2 points (CP, GPD, CH, R1-R4, LPPD, LPNS, PDNS, NSNS) and their coefficients;
+   and one in each of the ``planes`` (two parameters with their ranges, one of them the
+   continued parameter; the other starts at its ``fixed``/``start`` value), at most
+   ``max_curves`` curves in all.
 
 A curve whose start does not converge is left out and named in the store's ``notes``.
 
@@ -22,11 +25,12 @@ Store layout (one Dataset; :func:`branches_from_dataset` reads the branches back
 ``branch`` (coordinate ``branch``: labels ``P1.1+``, ``P2.1-``, ``PD.P1.1`` ...; variables
 ``branch_kind`` ("cycle", "LP", "PD", "NS"), ``branch_period``, ``branch_free`` (JSON list),
 ``branch_stop``), dimension ``point`` (all branches' points one after another: ``point_branch``,
-the two swept parameters, ``orbit`` (point, phase, state) NaN-padded to the longest period,
-``multipliers``, ``stable``, ``coefficient_normal_form`` (``a``, ``c`` or ``d`` along LP, PD,
-NS curves), ``coefficient_kappa`` (NS curves)), dimension ``special`` (``special_label``,
-``special_branch``, ``special_<parameter>`` for the two parameters, ``special_period``,
-``special_multipliers``, ``special_coefficient_<c>`` for ``c`` in a, c, d, theta, kappa).
+the two swept parameters and those of the ``planes`` (attribute ``curve_parameters``),
+``orbit`` (point, phase, state) NaN-padded to the longest period, ``multipliers``,
+``stable``, ``coefficient_normal_form`` (``a``, ``c`` or ``d`` along LP, PD, NS curves),
+``coefficient_kappa`` (NS curves)), dimension ``special`` (``special_label``, ``special_branch``,
+``special_<parameter>`` for those parameters, ``special_period``, ``special_multipliers``,
+``special_coefficient_<c>`` for ``c`` in a, c, d, theta, kappa).
 Units: parameters as the model's; time in iterations.
 """
 
@@ -51,6 +55,7 @@ __all__ = [
     "branches_from_dataset",
     "compute_continuation",
     "continuation_parameters",
+    "continuation_planes",
     "run_continuation",
 ]
 
@@ -84,6 +89,36 @@ def continuation_parameters(config: Mapping[str, Any]) -> tuple[str, tuple[str, 
     return parameter, pair, start
 
 
+def continuation_planes(config: Mapping[str, Any]) -> list[dict[str, tuple[float, float]]]:
+    """The codim-2 planes as ``{name: (low, high)}``: the two swept parameters within their
+    ranges, then the section's ``planes``. Raises :class:`StudyError` for a plane without the
+    continued parameter, an empty range, or a start value (``fixed``, ``start`` or the model's
+    default) outside its range."""
+    parameter, pair, start = continuation_parameters(config)
+    model = resolve_model(config["model"], config.get("model_options"))
+    bounds = _bounds(config)
+    planes = [{name: bounds[name] for name in pair}]
+    for number, plane in enumerate(config["continuation"].get("planes", []), start=1):
+        where = f"continuation/planes[{number}]"
+        if parameter not in plane:
+            raise StudyError(
+                f"{where}: {sorted(plane)} lacks the continued parameter {parameter!r}"
+            )
+        ranges = {}
+        for name, (low, high) in plane.items():
+            if not low < high:
+                raise StudyError(f"{where}/{name}: range [{low}, {high}] is empty")
+            if name != parameter:
+                value = start[name] if name in start else model.parameter(name).default
+                if not low <= value <= high:
+                    raise StudyError(
+                        f"{where}/{name}: the start value {value} lies outside [{low}, {high}]"
+                    )
+            ranges[name] = (float(low), float(high))
+        planes.append(ranges)
+    return planes
+
+
 def _bounds(config: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
     return {
         name: (float(axis.min()), float(axis.max())) for name, axis in study_axes(config).items()
@@ -104,6 +139,7 @@ def compute_continuation(config: Mapping[str, Any], threads: int | None = 1) -> 
     model = resolve_model(config["model"], config.get("model_options"))
     parameter, pair, start = continuation_parameters(config)
     bounds = _bounds(config)
+    planes = continuation_planes(config)
     settings = ContinuationSettings(
         step=spec["step"], h_max=spec["h_max"], max_steps=spec["max_steps"]
     )
@@ -159,6 +195,7 @@ def compute_continuation(config: Mapping[str, Any], threads: int | None = 1) -> 
                     branches.append((label, branch))
     curve_settings = replace(settings, max_steps=spec["curve_steps"])
     seen: list[tuple[str, int, float]] = []
+    n_curves = 0
     for label, branch in list(branches):
         for point in branch.special:
             if point.label not in spec["curves"]:
@@ -168,25 +205,30 @@ def compute_continuation(config: Mapping[str, Any], threads: int | None = 1) -> 
             if any(k == key[0] and p == key[1] and abs(v - value) < 1e-6 for k, p, v in seen):
                 continue
             seen.append((*key, value))
-            if len(seen) > spec["max_curves"]:
-                notes.append(f"max_curves ({spec['max_curves']}) reached: {point!r} not continued")
-                continue
-            name = f"{point.label}.P{branch.period}.{len(seen)}"
-            try:
-                curve = bifurcation_curve(
-                    model,
-                    point.label,
-                    point.orbit,
-                    {**branch.fixed, **point.parameters},
-                    pair,
-                    settings=curve_settings,
-                    bounds={p: bounds[p] for p in pair},
-                )
-            except (ModelError, RuntimeError, ValueError, np.linalg.LinAlgError) as err:
-                notes.append(f"{name} from {label}: {err}")
-                continue
-            branches.append((name, curve))
-    ds = branches_to_dataset(branches, pair, model)
+            for number, plane in enumerate(planes):
+                free = tuple(plane)
+                name = f"{point.label}.P{branch.period}.{len(seen)}"
+                if number:
+                    name += "/" + next(p for p in free if p != parameter)
+                if n_curves >= spec["max_curves"]:
+                    notes.append(f"max_curves ({spec['max_curves']}) reached: {name} not continued")
+                    continue
+                n_curves += 1
+                try:
+                    curve = bifurcation_curve(
+                        model,
+                        point.label,
+                        point.orbit,
+                        {**branch.fixed, **point.parameters},
+                        free,
+                        settings=curve_settings,
+                        bounds=plane,
+                    )
+                except (ModelError, RuntimeError, ValueError, np.linalg.LinAlgError) as err:
+                    notes.append(f"{name} from {label}: {err}")
+                    continue
+                branches.append((name, curve))
+    ds = branches_to_dataset(branches, pair, model, [p for plane in planes for p in plane])
     ds.attrs.update(
         study=config["study"],
         parameter=parameter,
@@ -197,22 +239,27 @@ def compute_continuation(config: Mapping[str, Any], threads: int | None = 1) -> 
 
 
 def branches_to_dataset(
-    branches: list[tuple[str, Any]], pair: tuple[str, str], model
+    branches: list[tuple[str, Any]],
+    pair: tuple[str, str],
+    model,
+    parameters: list[str] | None = None,
 ) -> xr.Dataset:
-    """Labelled branches (``(label, Branch)``) as one Dataset (module docstring)."""
+    """Labelled branches (``(label, Branch)``) as one Dataset (module docstring); ``parameters``:
+    those stored per point besides the swept ``pair`` (the planes')."""
+    names = tuple(dict.fromkeys([*pair, *(parameters or [])]))
     n = model.n_state
     longest = max((b.period for _, b in branches), default=1)
     point_vars: dict[str, list] = {
-        k: [] for k in ("branch", *pair, "orbit", "multipliers", "coefficient", "kappa")
+        k: [] for k in ("branch", *names, "orbit", "multipliers", "coefficient", "kappa")
     }
     special_vars: dict[str, list] = {
-        k: [] for k in ("label", "branch", "period", "multipliers", *pair)
+        k: [] for k in ("label", "branch", "period", "multipliers", *names)
     }
     special_coefficients: dict[str, list] = {c: [] for c in _SPECIAL_COEFFICIENTS}
     for index, (_, branch) in enumerate(branches):
         m = len(branch.values)
         point_vars["branch"].append(np.full(m, index))
-        for name in pair:
+        for name in names:
             values = (
                 branch.parameter(name) if name in branch.free else np.full(m, branch.fixed[name])
             )
@@ -227,7 +274,7 @@ def branches_to_dataset(
         for p in branch.special:
             special_vars["label"].append(p.label)
             special_vars["branch"].append(index)
-            for name in pair:
+            for name in names:
                 special_vars[name].append(p.parameters.get(name, branch.fixed[name]))
             special_vars["period"].append(branch.period)
             special_vars["multipliers"].append(p.multipliers)
@@ -273,7 +320,7 @@ def branches_to_dataset(
             np.array(special_vars["multipliers"], dtype=np.complex128).reshape(-1, n),
         ),
     }
-    for name in pair:
+    for name in names:
         data[name] = (("point",), cat(point_vars[name], (0,)))
         data[f"special_{name}"] = (("special",), np.array(special_vars[name], dtype=np.float64))
     for c in _SPECIAL_COEFFICIENTS:
@@ -294,10 +341,12 @@ def branches_to_dataset(
     attrs = {
         "model": model.name,
         "swept_parameters": json.dumps(list(pair)),
-        "fixed_parameters": json.dumps({k: v for k, v in fixed.items() if k not in pair}),
+        "curve_parameters": json.dumps(list(names)),
+        "fixed_parameters": json.dumps({k: v for k, v in fixed.items() if k not in names}),
         "time_unit": "iteration",
         "labels": "cycle branches P<period>.<n><direction>, /PD<k> after k period doublings; "
-        "curves <LP|PD|NS>.P<period>.<n> in the two swept parameters",
+        "curves <LP|PD|NS>.P<period>.<n> in the two swept parameters, "
+        "<LP|PD|NS>.P<period>.<n>/<other> in the plane of the continued parameter and <other>",
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
@@ -308,6 +357,7 @@ def branches_from_dataset(ds: xr.Dataset) -> list[tuple[str, Any]]:
     from ..analysis.bifurcation import Branch, SpecialPoint
 
     pair = tuple(attr_value(ds.attrs["swept_parameters"]))
+    names = tuple(attr_value(ds.attrs.get("curve_parameters", list(pair))))
     fixed = attr_value(ds.attrs.get("fixed_parameters", {}))
     point_branch = ds["point_branch"].values
     special_branch = ds["special_branch"].values
@@ -317,12 +367,13 @@ def branches_from_dataset(ds: xr.Dataset) -> list[tuple[str, Any]]:
         free = tuple(json.loads(str(ds["branch_free"].values[index])))
         period = int(ds["branch_period"].values[index])
         kind = str(ds["branch_kind"].values[index])
-        here = {**fixed, **{p: float(ds[p].values[rows[0]]) for p in pair if p not in free}}
+        here = {**fixed, **{p: float(ds[p].values[rows[0]]) for p in names if p not in free}}
+        located = [p for p in names if p in free or p in pair]
         specials = [
             SpecialPoint(
                 label=str(ds["special_label"].values[k]),
                 index=0,
-                parameters={p: float(ds[f"special_{p}"].values[k]) for p in pair},
+                parameters={p: float(ds[f"special_{p}"].values[k]) for p in located},
                 orbit=np.empty((period, 0)),
                 multipliers=ds["special_multipliers"].values[k],
                 coefficients={

@@ -45,8 +45,13 @@ codimension-2 normal-form coefficients): R1-R4, LPPD, LPNS, PDNS, NSNS. A zero i
 the test function's value there exceeds its values at the bracket's ends (a pole, e.g. of ``a``
 at R1 where ``p . q -> 0``), and the products over pairs count only for complex pairs on the
 unit circle (``| |mu| - 1 | < UNIT_TOL``), never for a neutral saddle (real ``mu, 1/mu``): LPNS
-and PDNS need such a pair among the others, NSNS two distinct ones in the whole spectrum
-(whichever of the NS pair and a neutral saddle beside it was taken as the critical pair).
+and PDNS need such a pair among the others (on LP and PD curves) or as the critical pair (on NS
+curves), NSNS two distinct ones in the whole spectrum
+(whichever of the NS pair and a neutral saddle beside it was taken as the critical pair). A
+located point is kept only where the multiplier its test puts at +1 or -1 is there
+(``CONDITION_TOL``), and R1 and R2 only where the double multiplier has one eigenvector (a
+Jordan block; ``SEMISIMPLE_TOL``): where two independent fold or flip curves cross, the double
+multiplier is semisimple and the point is no resonance.
 """
 
 from __future__ import annotations
@@ -83,6 +88,18 @@ _PRODUCT_TESTS = ("R1", "R2", "LPPD", "LPNS", "PDNS", "NSNS")
 #: A multiplier counts as on the unit circle when ``| |mu| - 1 | < UNIT_TOL``.
 UNIT_TOL = 1e-4
 
+#: A located R1, R2, LPPD, LPNS or PDNS point is kept only where the multiplier its test function
+#: puts at +1 or -1 is there within ``CONDITION_TOL`` (a sign change across a jump of the curve
+#: onto another branch, where no multiplier passes through the value, is not a point).
+CONDITION_TOL = 1e-6
+
+#: R1 and R2 need a Jordan block (geometric multiplicity 1): where the second-smallest singular
+#: value of ``M -+ I`` is below ``SEMISIMPLE_TOL`` times the largest, two independent eigenvectors
+#: belong to the double multiplier (two fold or two flip curves of decoupled subsystems crossing,
+#: e.g. of the two end nodes of a chain whose middle node fixes the coupled variable), which is
+#: not a resonance.
+SEMISIMPLE_TOL = 1e-8
+
 _COEFFICIENT_TESTS = {"LP": {"a": "CP"}, "PD": {"c": "GPD"}, "NS": {"d": "CH", "kappa": "R4"}}
 
 
@@ -114,6 +131,28 @@ def _pair_product(others: np.ndarray) -> float:
 def _has_complex_unit_pair(others: np.ndarray, tol: float = 1e-6) -> bool:
     pair = reciprocal_pair(others)
     return pair is not None and abs(pair[0].imag) > tol and abs(abs(pair[0]) - 1.0) < UNIT_TOL
+
+
+def _condition_gap(kind: str, name: str, others: np.ndarray) -> float:
+    """How far the multiplier that the test ``name`` of a ``kind`` curve puts at +1 or -1 is from
+    it (0 for the tests of other conditions)."""
+    target = {
+        ("LP", "R1"): 1.0,
+        ("LP", "LPPD"): -1.0,
+        ("PD", "R2"): -1.0,
+        ("PD", "LPPD"): 1.0,
+        ("NS", "LPNS"): 1.0,
+        ("NS", "PDNS"): -1.0,
+    }.get((kind, name))
+    if target is None or not len(others):
+        return 0.0
+    return float(np.min(np.abs(others - target)))
+
+
+def _semisimple(M: np.ndarray, target: float) -> bool:
+    """Whether ``M - target I`` has a two-dimensional null space (``SEMISIMPLE_TOL``)."""
+    s = np.linalg.svd(M - target * np.eye(M.shape[0]), compute_uv=False)
+    return len(s) >= 2 and s[-2] < SEMISIMPLE_TOL * max(s[0], 1.0)
 
 
 def _unit_circle_pairs(mu: np.ndarray, tol: float = 1e-6) -> int:
@@ -179,6 +218,48 @@ class CurveProblem(CycleProblem):
     def _forms(self, info):
         return iterate_forms(self.deriv, info["X"], info["p"])
 
+    def _refine_double_ns(self, u: np.ndarray) -> np.ndarray:
+        """Newton on the cycle equations and ``|mu_a|^2 = |mu_b|^2 = 1`` for the two complex
+        pairs nearest the unit circle, in the order of their real parts (Jacobian of the moduli
+        by central differences).
+
+        At a double NS point the bialternate product has a two-dimensional null space, so the
+        NS system is singular there and its corrector only comes within ~1e-3 of the located
+        bracket; this square system is regular (two parameters, two conditions). ``u`` is
+        returned unchanged where Newton does not converge to 1e-12."""
+
+        def residual(v):
+            R, J, info = self.cycle_equations(v)
+            mu = np.linalg.eigvals(info["M"])
+            upper = mu[mu.imag > 1e-9]
+            if len(upper) < 2:
+                return None, None
+            pair = np.sort_complex(upper[np.argsort(np.abs(np.abs(upper) - 1.0))[:2]])
+            return np.concatenate([R, np.abs(pair) ** 2 - 1.0]), J
+
+        v = u.copy()
+        for _ in range(20):
+            F, J = residual(v)
+            if F is None:
+                return u
+            if np.max(np.abs(F)) < 1e-12:
+                return v
+            rows = np.empty((2, v.size))
+            for i in range(v.size):
+                delta = 1e-7 * (1.0 + abs(v[i]))
+                up, down = v.copy(), v.copy()
+                up[i] += delta
+                down[i] -= delta
+                Fu, Fd = residual(up)[0], residual(down)[0]
+                if Fu is None or Fd is None:
+                    return u
+                rows[:, i] = (Fu[-2:] - Fd[-2:]) / (2 * delta)
+            try:
+                v = v - np.linalg.solve(np.vstack([J, rows]), F)
+            except np.linalg.LinAlgError:
+                return u
+        return u
+
     def tests(self, u, info, t) -> dict[str, float]:
         M = info["M"]
         mu = np.linalg.eigvals(M)
@@ -214,11 +295,17 @@ class CurveProblem(CycleProblem):
             return None  # zero along the curve (a multiplier held double, e.g. by symmetry)
         mu = np.linalg.eigvals(info["M"])
         others, kappa = _others(mu, self.kind)
+        if _condition_gap(self.kind, name, others) > CONDITION_TOL:
+            return None  # the test changed sign across a jump, no multiplier at +-1 here
+        if name in ("R1", "R2") and _semisimple(info["M"], 1.0 if name == "R1" else -1.0):
+            return None  # two independent eigenvectors: crossing curves, not a resonance
         if name in ("LPNS", "PDNS") and (
             (self.kind, name) in (("LP", "LPNS"), ("PD", "PDNS"))
             and not _has_complex_unit_pair(others)
         ):
             return None
+        if name in ("LPNS", "PDNS") and self.kind == "NS" and _unit_circle_pairs(mu) < 1:
+            return None  # the NS system follows a neutral saddle here: a fold or flip beside it
         if name == "NSNS" and _unit_circle_pairs(mu) < 2:
             return None  # a neutral saddle (real mu, 1/mu) beside the NS pair: no double NS
         if name == "CH" and _unit_circle_pairs(mu) != 1:
@@ -231,6 +318,8 @@ class CurveProblem(CycleProblem):
         return name, data
 
     def special(self, label, u, t, data, index) -> SpecialPoint:
+        if label == "NSNS":
+            u = self._refine_double_ns(u)
         point = super().special(label, u, t, data, index)
         point.coefficients = {
             k: v for k, v in data.items() if isinstance(v, float) and np.isfinite(v)
