@@ -5,6 +5,8 @@
 #   results/<study>/sweep.zarr             the merged, consolidated store
 #   results/<study>/orbit.zarr             the one-parameter orbit diagram
 #   results/<study>/continuation.zarr      continued branches and curves (`continuation`)
+#   results/<study>/phase_portraits.zarr   trajectories at chosen points (`phase_portraits`)
+#   results/<study>/basins.zarr            basins of attraction at one point (`basins`)
 #   results/<study>/report/report.html     the bifurcation and synchronization report
 #   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
 #   results/<study>/models/<name>/          trained models (when the config has `train`)
@@ -47,6 +49,7 @@ include: "workflows/rules/reservoir.smk"
 include: "workflows/rules/learn.smk"
 include: "workflows/rules/continuation.smk"
 include: "workflows/rules/classifier.smk"
+include: "workflows/rules/portraits.smk"
 
 
 rule all:

@@ -16,6 +16,7 @@ from ..workflow.continuation import branches_from_dataset
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text, phenomena_list
 from .figures import (
+    basins_figure,
     coexistence_figure,
     curve_from_dataset,
     measures_figure,
@@ -26,6 +27,8 @@ from .figures import (
 from .html import RenderedFigure, render_html
 from .study import (
     MEASURES,
+    Point,
+    _slug,
     choose_points,
     missing_measures,
     node_variables,
@@ -48,13 +51,15 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
     return RenderedFigure(key, path.relative_to(out).as_posix(), size)
 
 
-_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity")
+_FIXED_FIGURES = (
+    "orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity", "basins"
+)
 
 
 def _clear_old_figures(figures: Path) -> None:
     """Remove PNGs an earlier report left in ``figures`` (points may have changed)."""
     for path in figures.glob("*.png"):
-        if path.stem in _FIXED_FIGURES or path.stem.startswith("phase_"):
+        if path.stem in _FIXED_FIGURES or path.stem.startswith(("phase_", "portrait_")):
             path.unlink()
 
 
@@ -65,6 +70,8 @@ def write_report(
     *,
     config: dict[str, Any] | None = None,
     continuation_store: str | os.PathLike[str] | None = None,
+    portraits_store: str | os.PathLike[str] | None = None,
+    basins_store: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
     path of the HTML file.
@@ -75,7 +82,11 @@ def write_report(
     None. ``config``: the settings of :class:`~.config.ReportConfig`.
     ``continuation_store``: a :mod:`neurodyn.workflow.continuation` store, or None: its
     cycle branches are drawn over the orbit diagram, its curves over the two-parameter charts,
-    and its bifurcations are listed with their locations.
+    and its bifurcations are listed with their locations. ``portraits_store``: a
+    :func:`~neurodyn.workflow.portraits.compute_phase_portraits` store, drawn as
+    ``portrait_<k>_<label>.png`` per point; ``basins_store``: a
+    :func:`~neurodyn.analysis.basins.basins` store, drawn as ``basins.png``; each caption
+    states the parameters used.
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
     ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
@@ -141,6 +152,21 @@ def write_report(
         names = [output.name for output in figure_outputs(key)]
         path = measures_figure(ds, names, figures_dir / f"{key}.png", n_slices=settings.slices)
         figures.append(_rendered(key, path, out))
+    if portraits_store is not None:
+        figures.extend(_section_portraits(open_dataset(portraits_store).load(), figures_dir, out))
+    if basins_store is not None:
+        stored = open_dataset(basins_store).load()
+        figure = _rendered("basins", basins_figure(stored, figures_dir / "basins.png"), out)
+        xname, yname = attr_value(stored.attrs["grid_variables"])
+        figure.detail = (
+            f"Parameters: {parameters_text(attr_value(stored.attrs['parameters']))} "
+            f"({stored.attrs.get('reason', 'given')}); grid {stored.sizes[xname]} x "
+            f"{stored.sizes[yname]} over {xname} and {yname}, other variables at "
+            f"{parameters_text(attr_value(stored.attrs['base_state']), (xname, yname))}; "
+            f"transient {stored.attrs['transient']} iterations, then {stored.attrs['samples']} "
+            "compared."
+        )
+        figures.append(figure)
     portraits = {}
     for k, point in enumerate(points, start=1):
         path = phase_portrait_figure(ds, point, figures_dir / f"phase_{point.slug}.png")
@@ -155,6 +181,10 @@ def write_report(
     stores.update({f"curve {k}": str(p) for k, p in enumerate(settings.curves, start=1)})
     if continuation_store is not None:
         stores["continuation"] = str(continuation_store)
+    if portraits_store is not None:
+        stores["phase portraits"] = str(portraits_store)
+    if basins_store is not None:
+        stores["basins"] = str(basins_store)
     page = render_html(
         title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
         ds=ds,
@@ -172,6 +202,43 @@ def write_report(
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")
     return report
+
+
+def _section_portraits(stored: xr.Dataset, figures_dir: Path, out: Path) -> list[RenderedFigure]:
+    """The figures of a phase-portrait store: one per point, its initial states overlaid,
+    drawn by :func:`~.figures.draw_phase_portraits` on the variables the section names."""
+    shown = attr_value(stored.attrs["variables"])
+    shared = attr_value(stored.attrs["parameters"])
+    varying = attr_value(stored.attrs["varying_parameters"])
+    rendered = []
+    for k in range(stored.sizes["point"]):
+        here = stored.isel(point=k)
+        view = here["trajectory"].sel(state=shown).to_dataset("state")
+        view.attrs["model"] = stored.attrs["model"]
+        values = {**shared, **{name: float(here[name]) for name in varying}}
+        label = str(here["label"].values)
+        point = Point(label, {}, 0, _slug(label))
+        where = parameters_text({name: values[name] for name in varying} or values)
+        path = phase_portrait_figure(
+            view,
+            point,
+            figures_dir / f"portrait_{k + 1}_{point.slug}.png",
+            ics=[int(i) for i in stored["ic"].values],
+            title=f"{label}: {where}",
+        )
+        figure = _rendered("portraits", path, out)
+        if figure is None:
+            continue
+        periods = ", ".join(str(int(p)) for p in here["period"].values)
+        figure.title = f"Phase portraits at point {k + 1} ({label})"
+        figure.detail = (
+            f"Parameters: {parameters_text(values)} ({here['reason'].values}); "
+            f"{stored.sizes['ic']} initial states, transient {stored.attrs['transient']} "
+            f"iterations, then {stored.attrs['steps']} (every {stored.attrs['every']}); "
+            f"periods found per initial state: {periods} (0: none up to the maximum)."
+        )
+        rendered.append(figure)
+    return rendered
 
 
 def _notices(
