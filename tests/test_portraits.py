@@ -91,8 +91,14 @@ def henon_study(tmp_path_factory):
     )
     model = resolve_model("henon")
     ds = sweep(
-        model, {"a": np.linspace(0.1, 1.3, 25)}, {"b": 0.3}, steps=500, transient=3000,
-        keep=500, n_initial=3, seed=0,
+        model,
+        {"a": np.linspace(0.1, 1.3, 25)},
+        {"b": 0.3},
+        steps=500,
+        transient=3000,
+        keep=500,
+        n_initial=3,
+        seed=0,
     )
     ds = add_measures(ds, ["period", "lyapunov", "coexistence"], model, coexistence_samples=500)
     store = write_dataset(ds, tmp_path_factory.mktemp("henon") / "sweep.zarr")
@@ -135,9 +141,15 @@ def test_sections_are_checked():
 
 def _jobs(config: Path, workdir: Path, *targets: str, dry_run: bool) -> str:
     done = subprocess.run(
-        [*snakemake_command(config, cores=1, dry_run=dry_run), "--directory", str(workdir),
-         *targets],
-        capture_output=True, text=True, cwd=workdir,
+        [
+            *snakemake_command(config, cores=1, dry_run=dry_run),
+            "--directory",
+            str(workdir),
+            *targets,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -150,10 +162,20 @@ def test_each_section_reruns_only_its_own_rule(tmp_path):
     config = yaml.safe_load((REPO / "workflows/config/tiny.yaml").read_text())
     config.update(
         results=str(tmp_path / "results"),
-        phase_portraits={"points": [{"sigma_1_2": 0.1, "sigma_2_1": 0.2}], "n_initial": 2,
-                         "transient": 500, "steps": 100},
-        basins={"point": {"sigma_1_2": 0.1}, "x": "x_1", "y": "y_1", "resolution": 6,
-                "transient": 500, "samples": 64},
+        phase_portraits={
+            "points": [{"sigma_1_2": 0.1, "sigma_2_1": 0.2}],
+            "n_initial": 2,
+            "transient": 500,
+            "steps": 100,
+        },
+        basins={
+            "point": {"sigma_1_2": 0.1},
+            "x": "x_1",
+            "y": "y_1",
+            "resolution": 6,
+            "transient": 500,
+            "samples": 64,
+        },
     )
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -173,8 +195,11 @@ def test_each_section_reruns_only_its_own_rule(tmp_path):
         changed = tmp_path / "changed.yaml"
         changed.write_text(yaml.safe_dump({**config, **changes}))
         text = _jobs(changed, tmp_path, *targets, dry_run=True)
-        return {line.split()[0] for line in text.splitlines()
-                if line.split()[:1] and line.split()[0] in {"phase_portraits", "basins"}}
+        return {
+            line.split()[0]
+            for line in text.splitlines()
+            if line.split()[:1] and line.split()[0] in {"phase_portraits", "basins"}
+        }
 
     assert planned(basins={**config["basins"], "resolution": 7}) == {"basins"}
     portraits = {**config["phase_portraits"], "steps": 120}

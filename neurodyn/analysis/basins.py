@@ -162,11 +162,25 @@ def basins(
     labels, periods = classify_cells(
         states, max_period=max_period, period_tol=period_tol, rtol=rtol, atol=atol
     )
-    return _dataset(model, parameters, (xname, xs), (yname, ys), states, labels, periods, {
-        "transient": transient, "samples": samples, "max_period": max_period,
-        "period_tol": period_tol, "rtol": rtol, "atol": atol, "base": start,
-        "bound": result.schedule.bound,
-    })
+    return _dataset(
+        model,
+        parameters,
+        (xname, xs),
+        (yname, ys),
+        states,
+        labels,
+        periods,
+        {
+            "transient": transient,
+            "samples": samples,
+            "max_period": max_period,
+            "period_tol": period_tol,
+            "rtol": rtol,
+            "atol": atol,
+            "base": start,
+            "bound": result.schedule.bound,
+        },
+    )
 
 
 def _dataset(model, parameters, x, y, states, labels, periods, settings) -> xr.Dataset:
@@ -220,8 +234,9 @@ def _dataset(model, parameters, x, y, states, labels, periods, settings) -> xr.D
         "model": model.name,
         "parameters": json.dumps({k: float(v) for k, v in resolved.items()}),
         "grid_variables": json.dumps([xname, yname]),
-        "base_state": json.dumps(dict(zip(model.state_names, map(float, settings["base"]),
-                                          strict=True))),
+        "base_state": json.dumps(
+            dict(zip(model.state_names, map(float, settings["base"]), strict=True))
+        ),
         "diverged_fraction": float((labels < 0).mean()),
         "convention": BASINS_CONVENTION,
         "transient": settings["transient"],

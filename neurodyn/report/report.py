@@ -52,7 +52,12 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
 
 
 _FIXED_FIGURES = (
-    "orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity", "basins"
+    "orbit_diagram",
+    "two_parameter",
+    "coexistence",
+    "synchrony",
+    "complexity",
+    "basins",
 )
 
 

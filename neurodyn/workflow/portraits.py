@@ -85,10 +85,10 @@ def pick_points(ds: xr.Dataset, max_points: int | None = None) -> list[dict[str,
     """Points of a sweep store in distinct attractor classes (module docstring), each a dict of
     the swept parameters' grid values with its ``label``, ``reason`` and ``ic`` (an initial state
     that reached the class). First the point with the most coexisting attractors (where
-    ``n_attractors`` is stored and exceeds 1, :func:`_coexistence_index`), then one per class, the classes reached by most
-    (point, initial state) pairs of the sweep first, each where most of its initial states
-    reach the class and nearest the middle of those points; at most ``max_points``. Needs the
-    ``period`` measure."""
+    ``n_attractors`` is stored and exceeds 1, :func:`_coexistence_index`), then one per class,
+    the classes reached by most (point, initial state) pairs of the sweep first, each where
+    most of its initial states reach the class and nearest the middle of those points; at
+    most ``max_points``. Needs the ``period`` measure."""
     if "period" not in ds:
         raise StudyError("automatic points need the sweep's 'period' measure (or give points)")
     dims = [str(d) for d in ds["period"].dims if d != "ic"]
@@ -119,7 +119,8 @@ def _coexistence_index(ds: xr.Dataset, dims: list[str]) -> tuple[tuple[int, ...]
     among equals, those whose initial states reach the most distinct classes of
     :func:`_classes` (where ``period`` is stored: attractors that differ in kind, not only in
     place), then the largest spread of the largest Lyapunov exponent over the initial states
-    (where ``lyapunov`` is stored), then the one nearest their middle. None without two coexisting attractors."""
+    (where ``lyapunov`` is stored), then the one nearest their middle. None without two
+    coexisting attractors."""
     if "n_attractors" not in ds:
         return None
     count = ds["n_attractors"].max("ic").transpose(*dims).values
