@@ -127,8 +127,6 @@ def test_picked_points_land_in_distinct_attractor_classes(henon_study):
 
 def test_sections_are_checked():
     base = yaml.safe_load((REPO / "workflows/config/tiny.yaml").read_text())
-    with pytest.raises(StudyError, match="coexistence"):
-        check_study({**base, "basins": {}})
     with pytest.raises(StudyError, match="both 'x_1'"):
         check_study({**base, "basins": {"point": {"sigma_1_2": 0.1}, "x": "x_1", "y": "x_1"}})
     with pytest.raises(StudyError, match="'z' is not a state variable"):

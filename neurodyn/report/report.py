@@ -13,6 +13,7 @@ from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
 from ..store.attrs import attr_value
 from ..workflow.continuation import branches_from_dataset
+from .captions import FIGURES
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text, phenomena_list
 from .figures import (
@@ -163,8 +164,9 @@ def write_report(
         stored = open_dataset(basins_store).load()
         figure = _rendered("basins", basins_figure(stored, figures_dir / "basins.png"), out)
         xname, yname = attr_value(stored.attrs["grid_variables"])
+        where = attr_value(stored.attrs.get("point", stored.attrs["parameters"]))
         figure.detail = (
-            f"Parameters: {parameters_text(attr_value(stored.attrs['parameters']))} "
+            f"Parameters: {parameters_text(where)} "
             f"({stored.attrs.get('reason', 'given')}); grid {stored.sizes[xname]} x "
             f"{stored.sizes[yname]} over {xname} and {yname}, other variables at "
             f"{parameters_text(attr_value(stored.attrs['base_state']), (xname, yname))}; "
@@ -235,7 +237,7 @@ def _section_portraits(stored: xr.Dataset, figures_dir: Path, out: Path) -> list
         if figure is None:
             continue
         periods = ", ".join(str(int(p)) for p in here["period"].values)
-        figure.title = f"Phase portraits at point {k + 1} ({label})"
+        figure.title = f"{FIGURES['portraits'].title}: point {k + 1} ({label})"
         figure.detail = (
             f"Parameters: {parameters_text(values)} ({here['reason'].values}); "
             f"{stored.sizes['ic']} initial states, transient {stored.attrs['transient']} "

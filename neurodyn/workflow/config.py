@@ -387,17 +387,12 @@ def _check_state_names(where: str, names, model) -> None:
 
 
 def _check_portraits(config: dict[str, Any], model: Model) -> None:
-    """The ``phase_portraits`` section's points and variables; picked points need ``period``."""
+    """The ``phase_portraits`` section's points and variables."""
     spec = config.get("phase_portraits")
     if spec is None:
         return
     for k, point in enumerate(spec.get("points", [])):
         _check_point(f"phase_portraits/points/{k}", point, config, model)
-    if not spec.get("points") and "period" not in config["measures"]:
-        raise StudyError(
-            "phase_portraits: picking points needs the 'period' measure in measures (or give "
-            "phase_portraits/points)"
-        )
     _check_state_names("phase_portraits/variables", spec.get("variables", []), model)
     if spec["steps"] // spec["every"] < 2:
         raise StudyError("phase_portraits: steps/every must keep at least 2 states")
@@ -405,8 +400,7 @@ def _check_portraits(config: dict[str, Any], model: Model) -> None:
 
 def _check_basins(config: dict[str, Any], model: Model) -> None:
     """The ``basins`` section: a map, its point, two distinct state variables (filled in: the
-    model's first two), ordered ranges and enough samples; a picked point needs
-    ``coexistence``."""
+    model's first two), ordered ranges and enough samples."""
     spec = config.get("basins")
     if spec is None:
         return
@@ -416,11 +410,6 @@ def _check_basins(config: dict[str, Any], model: Model) -> None:
         raise StudyError(f"basins: needs two state variables, {model.name} has one")
     if "point" in spec:
         _check_point("basins/point", spec["point"], config, model)
-    elif "coexistence" not in config["measures"]:
-        raise StudyError(
-            "basins: picking the point needs the 'coexistence' measure in measures (or give "
-            "basins/point)"
-        )
     spec.setdefault("x", model.state_names[0])
     spec.setdefault("y", model.state_names[1])
     _check_state_names("basins", (spec["x"], spec["y"]), model)

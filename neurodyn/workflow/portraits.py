@@ -18,7 +18,8 @@ in the model's box with the study's seed (:func:`neurodyn.sim.initial_states`, t
 draw when the sweep draws as many).
 
 ``basins.zarr``: :func:`neurodyn.analysis.basins.basins` at the section's point, with the
-``reason`` for the point in its attributes. Units: the model's; time in iterations.
+study's values there (``point``, JSON: swept and fixed parameters) and the ``reason`` for the
+point in its attributes. Units: the model's; time in iterations.
 """
 
 from __future__ import annotations
@@ -88,10 +89,8 @@ def pick_points(ds: xr.Dataset, max_points: int | None = None) -> list[dict[str,
     ``n_attractors`` is stored and exceeds 1, :func:`_coexistence_index`), then one per class,
     the classes reached by most (point, initial state) pairs of the sweep first, each where
     most of its initial states reach the class and nearest the middle of those points; at
-    most ``max_points``. Needs the ``period`` measure."""
-    if "period" not in ds:
-        raise StudyError("automatic points need the sweep's 'period' measure (or give points)")
-    dims = [str(d) for d in ds["period"].dims if d != "ic"]
+    most ``max_points``. The grid's centre where the sweep has neither measure."""
+    dims = [str(d) for d in ds["diverged"].dims if d != "ic"]
     picked: list[dict[str, Any]] = []
 
     def add(index: tuple[int, ...], label: str, reason: str, ic: int) -> None:
@@ -104,13 +103,17 @@ def pick_points(ds: xr.Dataset, max_points: int | None = None) -> list[dict[str,
     if coexisting is not None:
         index, count = coexisting
         add(index, f"{count} attractors", f"most coexisting attractors ({count})", 0)
-    classes, names = _classes(ds)
-    values = classes.transpose(*dims, "ic").values
-    for k in sorted(names, key=lambda k: (-int((values == k).sum()), k)):
-        share = (values == k).mean(axis=-1)
-        index = _central(share == share.max())
-        ic = int(np.flatnonzero(values[index] == k)[0])
-        add(index, names[k], f"attractor class {names[k]} (sweep's period measure)", ic)
+    if "period" in ds:
+        classes, names = _classes(ds)
+        values = classes.transpose(*dims, "ic").values
+        for k in sorted(names, key=lambda k: (-int((values == k).sum()), k)):
+            share = (values == k).mean(axis=-1)
+            index = _central(share == share.max())
+            ic = int(np.flatnonzero(values[index] == k)[0])
+            add(index, names[k], f"attractor class {names[k]} (sweep's period measure)", ic)
+    if not picked:
+        centre = tuple(ds.sizes[d] // 2 for d in dims)
+        add(centre, "grid centre", "the sweep has no period or coexistence measure", 0)
     return picked[:max_points] if max_points else picked
 
 
@@ -251,11 +254,11 @@ def compute_basins(
         values, reason = spec["point"], "given in the config"
     else:
         ds = _sweep(config, sweep_store)
-        dims = [str(d) for d in ds["n_attractors"].dims if d != "ic"]
+        dims = [str(d) for d in ds["diverged"].dims if d != "ic"]
         found = _coexistence_index(ds, dims)
         if found is None:
             index = tuple(ds.sizes[d] // 2 for d in dims)
-            reason = "no coexisting attractors in the sweep: the grid's centre"
+            reason = "the grid's centre (the sweep found no coexisting attractors)"
         else:
             index, count = found
             reason = f"most coexisting attractors in the sweep ({count})"
@@ -282,7 +285,7 @@ def compute_basins(
         bound=config["simulation"].get("bound"),
         threads=threads,
     )
-    out.attrs.update(study=config["study"], reason=reason)
+    out.attrs.update(study=config["study"], reason=reason, point=json.dumps(parameters))
     return out
 
 
