@@ -15,7 +15,7 @@ from neurodyn.models import resolve_model
 from neurodyn.models.registry import model_from_dict
 from neurodyn.sim import sweep
 from neurodyn.store import open_dataset, write_dataset
-from neurodyn.workflow import StudyError, check_study, snakemake_command
+from neurodyn.workflow import StudyError, check_study, estimate_study, snakemake_command
 from neurodyn.workflow.portraits import (
     compute_basins,
     compute_phase_portraits,
@@ -204,3 +204,16 @@ def test_each_section_reruns_only_its_own_rule(tmp_path):
     assert planned(phase_portraits=portraits) == {"phase_portraits"}
     simulation = {**config["simulation"], "keep": 400}
     assert planned(measures=["period"], simulation=simulation) == set()  # sweep's sections
+
+
+def test_estimate_knows_the_section_jobs():
+    config = check_study(yaml.safe_load((REPO / "workflows/config/default.yaml").read_text()))
+    estimate = estimate_study(config)
+    model = resolve_model(config["model"], config.get("model_options"))
+    spec = config["phase_portraits"]
+    runs = spec["max_points"] * spec["n_initial"]
+    assert estimate.portraits.disk_mb == np.ceil(8 * runs * spec["steps"] * model.n_state / 2**20)
+    assert estimate.basins.seconds > 0 and "basins" in estimate.summary()
+    without = estimate_study({k: v for k, v in config.items() if k != "basins"})
+    assert without.basins.seconds == 0 and "basins" not in without.summary()
+    assert estimate.core_seconds - without.core_seconds == pytest.approx(estimate.basins.seconds)

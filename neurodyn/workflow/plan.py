@@ -67,7 +67,7 @@ _STEP_SECONDS = 2e-9  # per state variable and iteration of the sweep kernel
 _POINT_SECONDS = 6e-5  # per point: setup, statistics, Dataset assembly and store
 _LYAPUNOV_SECONDS = 6e-8  # per exponent, state variable and iteration of the QR method
 _DEFAULT_MEASURE_STEPS = 2000  # neurodyn.analysis.measures.DEFAULT_STEPS
-_COMPARE_SECONDS = 1e-6  # per sample of a basin cell compared with the attractors found
+_COMPARE_SECONDS = 3e-6  # per sample of a basin cell: its tree and queries against the attractors
 _WRITE_BYTES_PER_SECOND = 2e8  # store writes and reads
 # per point: indices, masks and temporaries of the kernels and of Dataset assembly; with the
 # terms above, 4.5 KB per point measured for a Chialvo sweep with lambda_1 and period
