@@ -38,7 +38,7 @@ SIZES = {
     "complexity": (1120, 1140),
     "phase": (1080, 730),
     "portrait": (1080, 730),
-    "basins": (760, 600),
+    "basins": (1000, 600),
 }
 
 

@@ -429,7 +429,7 @@ def basins_figure(ds: xr.Dataset, path: Path, *, title: str = "") -> Path:
     """The basins of attraction of a :func:`neurodyn.analysis.basins.basins` store: every
     cell coloured by the attractor its initial state reached (white: diverged), the periodic
     attractors' points drawn as black-edged markers in their colour, and a legend naming each
-    attractor (kind and share of the cells)."""
+    attractor (kind and share of the cells) beside the image."""
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
@@ -440,7 +440,7 @@ def basins_figure(ds: xr.Dataset, path: Path, *, title: str = "") -> Path:
     palette = plt.get_cmap("tab10" if n <= 10 else "tab20")
     colours = [(1.0, 1.0, 1.0, 1.0), *[palette(k % palette.N) for k in range(n)]]
     cmap = ListedColormap(colours)
-    fig, ax = plt.subplots(figsize=(7.6, 6.0))
+    fig, ax = plt.subplots(figsize=(10.0, 6.0))
     ax.pcolormesh(
         ds[xname].values,
         ds[yname].values,
@@ -474,7 +474,7 @@ def basins_figure(ds: xr.Dataset, path: Path, *, title: str = "") -> Path:
     ax.set_ylim(ds[yname].values.min(), ds[yname].values.max())
     ax.set_xlabel(f"initial {xname}")
     ax.set_ylabel(f"initial {yname}")
-    ax.legend(handles=handles, fontsize=8, loc="upper right", framealpha=0.85)
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_title(title or f"{ds.attrs.get('model', '')}: basins of attraction")
     fig.tight_layout()
     return _save(fig, path)
