@@ -18,6 +18,7 @@ from snakemake.utils import min_version
 import os
 
 from neurodyn.workflow import check_study, chunk_points, n_chunks, preflight, section, with_defaults
+from neurodyn.workflow.portraits import gives_points, section_params
 
 min_version("8.0")
 

@@ -39,14 +39,33 @@ from .config import StudyError, resolve_model, study_axes
 __all__ = [
     "compute_basins",
     "compute_phase_portraits",
+    "gives_points",
     "pick_points",
     "point_parameters",
     "run_basins",
     "run_phase_portraits",
+    "section_params",
 ]
 
 #: largest exponent above which a non-periodic point counts as chaotic (per iteration)
 CHAOS_THRESHOLD = 1e-3
+
+
+def gives_points(config: Mapping[str, Any], name: str) -> bool:
+    """Whether section ``name`` (``phase_portraits`` or ``basins``) gives its points; if not,
+    its job picks them from the merged sweep store (an input of its rule)."""
+    return bool((config.get(name) or {}).get("point" if name == "basins" else "points"))
+
+
+def section_params(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The parts of the study config that section ``name``'s job reads (its rule's params, so
+    that editing anything else reruns no job of it)."""
+    keys = ("study", "model", "model_options", "fixed", "sweep")
+    return {
+        **{key: config.get(key) for key in keys},
+        "simulation": {key: config["simulation"].get(key) for key in ("seed", "bound")},
+        name: config.get(name),
+    }
 
 
 def point_parameters(config: Mapping[str, Any], values: Mapping[str, float]) -> dict[str, float]:

@@ -4,27 +4,13 @@
 # the sweep also reads the merged sweep store.
 
 
-def _depends(name):
-    """The parts of the config the `name` section's job reads (its params)."""
-    return {
-        **{key: config.get(key) for key in ("study", "model", "model_options", "fixed", "sweep")},
-        "simulation": {key: config["simulation"].get(key) for key in ("seed", "bound")},
-        name: config.get(name),
-    }
-
-
-def _given(name):
-    """Whether the section gives its points (else they are picked from the sweep store)."""
-    return bool((config.get(name) or {}).get("point" if name == "basins" else "points"))
-
-
 rule phase_portraits:
     input:
-        **({} if _given("phase_portraits") else {"sweep": f"{STUDY}/sweep.zarr"}),
+        **({} if gives_points(config, "phase_portraits") else {"sweep": f"{STUDY}/sweep.zarr"}),
     output:
         directory(f"{STUDY}/phase_portraits.zarr"),
     params:
-        study=_depends("phase_portraits"),
+        study=section_params(config, "phase_portraits"),
     threads: config["threads"]
     resources:
         **ESTIMATE.portraits.resources(),
@@ -40,11 +26,11 @@ rule phase_portraits:
 
 rule basins:
     input:
-        **({} if _given("basins") else {"sweep": f"{STUDY}/sweep.zarr"}),
+        **({} if gives_points(config, "basins") else {"sweep": f"{STUDY}/sweep.zarr"}),
     output:
         directory(f"{STUDY}/basins.zarr"),
     params:
-        study=_depends("basins"),
+        study=section_params(config, "basins"),
     threads: config["threads"]
     resources:
         **ESTIMATE.basins.resources(),
