@@ -5,6 +5,8 @@
 #   results/<study>/sweep.zarr             the merged, consolidated store
 #   results/<study>/orbit.zarr             the one-parameter orbit diagram
 #   results/<study>/continuation.zarr      continued branches and curves (`continuation`)
+#   results/<study>/phase_portraits.zarr   trajectories at chosen points (`phase_portraits`)
+#   results/<study>/basins.zarr            basins of attraction at one point (`basins`)
 #   results/<study>/report/report.html     the bifurcation and synchronization report
 #   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
 #   results/<study>/models/<name>/          trained models (when the config has `train`)
@@ -16,6 +18,7 @@ from snakemake.utils import min_version
 import os
 
 from neurodyn.workflow import check_study, chunk_points, n_chunks, preflight, section, with_defaults
+from neurodyn.workflow.portraits import gives_points, section_params
 
 min_version("8.0")
 
@@ -47,6 +50,7 @@ include: "workflows/rules/reservoir.smk"
 include: "workflows/rules/learn.smk"
 include: "workflows/rules/continuation.smk"
 include: "workflows/rules/classifier.smk"
+include: "workflows/rules/portraits.smk"
 
 
 rule all:

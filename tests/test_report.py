@@ -24,6 +24,7 @@ from neurodyn.report.study import MEASURES
 from neurodyn.sim import sweep
 from neurodyn.store import open_dataset, write_dataset
 from neurodyn.workflow import check_study, with_defaults
+from neurodyn.workflow.portraits import run_basins, run_phase_portraits
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGMA_1_2 = np.linspace(0.0, 0.1, 6)
@@ -36,6 +37,8 @@ SIZES = {
     "synchrony": (1120, 600),
     "complexity": (1120, 1140),
     "phase": (1080, 730),
+    "portrait": (1080, 730),
+    "basins": (1000, 600),
 }
 
 
@@ -72,9 +75,49 @@ def study(tmp_path_factory) -> tuple[Path, Path]:
     return build_study(tmp_path_factory.mktemp("study"))
 
 
+#: a study config with given points for the phase_portraits and basins sections
+SECTIONS = {
+    "study": "sections",
+    "model": "chialvo_rulkov_chain",
+    "sweep": {"sigma_1_2": "0:0.1:3", "sigma_2_1": "0:0.1:3"},
+    "simulation": {"transient": 100, "steps": 100, "keep": 100},
+    "phase_portraits": {
+        "points": [{"sigma_1_2": 0.05, "sigma_2_1": 0.04, "label": "given"}],
+        "n_initial": 2,
+        "transient": 500,
+        "steps": 200,
+    },
+    "basins": {
+        "point": {"sigma_1_2": 0.05, "sigma_2_1": 0.04},
+        "x": "x_1",
+        "y": "y_1",
+        "resolution": 5,
+        "transient": 500,
+        "samples": 64,
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def report(study, tmp_path_factory) -> Path:
-    return write_report(*study, tmp_path_factory.mktemp("report"))
+    config = check_study(SECTIONS)
+    stores = tmp_path_factory.mktemp("sections")
+    portraits = run_phase_portraits(config, stores / "phase_portraits.zarr")
+    basins = run_basins(config, stores / "basins.zarr")
+    return write_report(
+        *study,
+        tmp_path_factory.mktemp("report"),
+        portraits_store=portraits,
+        basins_store=basins,
+    )
+
+
+def test_section_figures_state_their_parameters(report):
+    page = report.read_text(encoding="utf-8")
+    figures = {p.name for p in (report.parent / "figures").glob("*.png")}
+    assert {"basins.png", "portrait_1_given.png"} <= figures
+    assert "sigma_1_2 = 0.05, sigma_2_1 = 0.04 (given in the config); 2 initial states" in page
+    assert "sigma_1_2 = 0.05, sigma_2_1 = 0.04 (given in the config); grid 5 x 5 over x_1" in page
 
 
 class _Cells(HTMLParser):
@@ -133,11 +176,11 @@ def assert_real_rendering(path: Path, size: tuple[int, int]) -> np.ndarray:
 def test_figures_are_real_renderings_of_the_expected_size(report):
     figures = report.parent / "figures"
     names = sorted(p.name for p in figures.glob("*.png"))
-    phases = [n for n in names if n.startswith("phase_")]
-    assert len(phases) >= 2
-    assert set(names) - set(phases) == {f"{k}.png" for k in SIZES if k != "phase"}
+    phases = [n for n in names if n.startswith(("phase_", "portrait_"))]
+    assert len(phases) >= 3
+    assert set(names) - set(phases) == {f"{k}.png" for k in SIZES if k not in ("phase", "portrait")}
     for name in names:
-        key = "phase" if name.startswith("phase_") else name[:-4]
+        key = name.split("_")[0] if name.startswith(("phase_", "portrait_")) else name[:-4]
         assert_real_rendering(figures / name, SIZES[key])
     # the orbit diagram shows both sweeps: forward in blue, backward in red
     orbit = assert_real_rendering(figures / "orbit_diagram.png", SIZES["orbit_diagram"])
@@ -335,8 +378,9 @@ def test_caption_files_match_the_report(tmp_path):
     import jinja2
 
     template = jinja2.Template((committed / "figures.rst").read_text(encoding="utf-8"))
-    for name, key in [(k, k) for k in SIZES if k != "phase"] + [
-        ("phase_point_1", "phase_portrait")
+    for name, key in [(k, k) for k in SIZES if k not in ("phase", "portrait")] + [
+        ("phase_point_1", "phase_portrait"),
+        ("portrait_1_given", "portraits"),
     ]:
         wildcards = type("Wildcards", (), {"name": name})
         text = template.render(snakemake=type("Snakemake", (), {"wildcards": wildcards}))

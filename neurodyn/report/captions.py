@@ -104,6 +104,28 @@ FIGURES: dict[str, Figure] = {
             "space-time plot: each node's activation x (columns, in node order) against "
             "iteration (rows).",
         ),
+        Figure(
+            "portraits",
+            "Phase portraits at chosen points",
+            "Long trajectories after a transient at one parameter point (section "
+            "phase_portraits: given in the config, or picked from the sweep, one per attractor "
+            "class of the period measure and the point with most coexisting attractors), from "
+            "several initial states overlaid, one colour each. Top row: each node's first "
+            "variable against its second; bottom row: the first variables of pairs of nodes (on "
+            "the diagonal when the two are synchronised). For a network of more than four "
+            "nodes, a space-time plot of the first initial state.",
+        ),
+        Figure(
+            "basins",
+            "Basins of attraction",
+            "Initial states on a grid over two state variables (the others fixed) at one "
+            "parameter point, each coloured by the attractor it reached after a transient "
+            "(white: diverged). Attractors are told apart by the coexistence measure's "
+            "nearest-neighbour test and named by the period measure (fixed point, period-k "
+            "cycle, or non-periodic: chaotic, quasi-periodic or of longer period); a cycle is "
+            "one attractor whatever phase a trajectory reaches it in. Markers: the points of "
+            "the periodic attractors.",
+        ),
     )
 }
 
@@ -128,9 +150,10 @@ def caption_rst(key: str) -> str:
     if key == "figures":
         branches = []
         for k, (name, figure) in enumerate(FIGURES.items()):
+            prefix = {"phase_portrait": "phase_", "portraits": "portrait_"}.get(name)
             test = (
-                'snakemake.wildcards.name.startswith("phase_")'
-                if name == "phase_portrait"
+                f'snakemake.wildcards.name.startswith("{prefix}")'
+                if prefix
                 else f'snakemake.wildcards.name == "{name}"'
             )
             branches.append(f"{{% {'if' if k == 0 else 'elif'} {test} %}}")

@@ -21,6 +21,7 @@ from .study import MEASURES, Point, node_variables, swept_parameters
 
 __all__ = [
     "DPI",
+    "basins_figure",
     "coexistence_figure",
     "curve_from_dataset",
     "draw_measures",
@@ -321,23 +322,31 @@ def draw_measures(ds: xr.Dataset, names: list[str], *, n_slices: int = 4, title:
     return fig
 
 
-def phase_portrait_figure(ds: xr.Dataset, point: Point, path: Path) -> Path | None:
+def phase_portrait_figure(
+    ds: xr.Dataset, point: Point, path: Path, *, ics: list[int] | None = None, title: str = ""
+) -> Path | None:
     """:func:`draw_phase_portraits` written to ``path``; None when the store kept no states."""
-    fig = draw_phase_portraits(ds, point)
+    fig = draw_phase_portraits(ds, point, ics=ics, title=title)
     return None if fig is None else _save(fig, path)
 
 
-def draw_phase_portraits(ds: xr.Dataset, point: Point):
+def draw_phase_portraits(
+    ds: xr.Dataset, point: Point, *, ics: list[int] | None = None, title: str = ""
+):
     """Phase portraits at ``point`` from the kept states: top row each node's first against
     second variable (``x_i`` vs ``y_i``), bottom row the nodes' first variables pairwise
-    (``x_i`` vs ``x_j``); dots coloured by iteration. Returns the matplotlib figure, or None
-    when the store kept no states. A network of more than :data:`MAX_PORTRAIT_NODES` nodes gets
-    :func:`draw_space_time` instead."""
+    (``x_i`` vs ``x_j``); dots coloured by iteration, or, with ``ics``, those initial states
+    overlaid in one colour each (``point.ic`` then unused). Returns the matplotlib figure, or
+    None when the store kept no states. A network of more than :data:`MAX_PORTRAIT_NODES` nodes
+    gets :func:`draw_space_time` instead (of ``point.ic``, or the first of ``ics``). ``title``
+    replaces the default one (the point's label and parameters)."""
     groups = node_variables(ds)
     if not groups:
         return None
     if len(groups) > MAX_PORTRAIT_NODES:
-        return draw_space_time(ds, point)
+        if ics:
+            point = Point(point.label, point.parameters, ics[0], point.slug)
+        return draw_space_time(ds, point, title=title)
     plt = _pyplot()
     nodes = [names for names in groups.values()]
     top = [(v[0], v[1]) for v in nodes if len(v) >= 2]
@@ -351,7 +360,8 @@ def draw_phase_portraits(ds: xr.Dataset, point: Point):
     fig, axes = plt.subplots(
         len(rows), cols, figsize=(3.6 * cols, 3.4 * len(rows) + 0.5), squeeze=False
     )
-    state = ds.sel(point.selection())
+    runs = [point.ic] if ics is None else list(ics)
+    colours = plt.get_cmap("tab10")(np.arange(len(runs)) % 10)
     time = ds["iteration"].values
     for r, row in enumerate(rows):
         for c in range(cols):
@@ -360,20 +370,31 @@ def draw_phase_portraits(ds: xr.Dataset, point: Point):
                 ax.set_axis_off()
                 continue
             a, b = row[c]
-            xa, xb = state[a].values, state[b].values
-            if not np.isfinite(xa).any():
+            drawn = False
+            for ic, colour in zip(runs, colours, strict=True):
+                state = ds.sel({**point.parameters, "ic": ic})
+                xa, xb = state[a].values, state[b].values
+                if not np.isfinite(xa).any():
+                    continue
+                if ics is None:
+                    ax.scatter(xa, xb, c=time, cmap="plasma", s=4, linewidths=0)
+                else:
+                    ax.scatter(xa, xb, color=colour, s=3, linewidths=0, label=f"ic {ic}")
+                drawn = True
+            if not drawn:
                 _absent(ax, f"{a} (diverged)")
                 continue
-            ax.scatter(xa, xb, c=time, cmap="plasma", s=4, linewidths=0)
             ax.set_xlabel(a)
             ax.set_ylabel(b)
+            if ics is not None and r == 0 and c == 0:
+                ax.legend(fontsize=7, markerscale=3, loc="best")
     where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
-    fig.suptitle(f"{point.label}: {where}, ic {point.ic}")
+    fig.suptitle(title or f"{point.label}: {where}, ic {point.ic}")
     fig.tight_layout()
     return fig
 
 
-def draw_space_time(ds: xr.Dataset, point: Point):
+def draw_space_time(ds: xr.Dataset, point: Point, *, title: str = ""):
     """Space-time plot at ``point`` from the kept states: the first variable of every node
     (``x_i``; columns in node order, i.e. ring or lattice position) against iteration (rows),
     as an image. Returns the matplotlib figure, or None when the store kept no states."""
@@ -399,6 +420,61 @@ def draw_space_time(ds: xr.Dataset, point: Point):
     ax.set_xlabel("node")
     ax.set_ylabel("iteration")
     where = ", ".join(f"{k} = {v:.4g}" for k, v in point.parameters.items())
-    ax.set_title(f"{point.label}: {where}, ic {point.ic}")
+    ax.set_title(title or f"{point.label}: {where}, ic {point.ic}")
     fig.tight_layout()
     return fig
+
+
+def basins_figure(ds: xr.Dataset, path: Path, *, title: str = "") -> Path:
+    """The basins of attraction of a :func:`neurodyn.analysis.basins.basins` store: every
+    cell coloured by the attractor its initial state reached (white: diverged), the periodic
+    attractors' points drawn as black-edged markers in their colour, and a legend naming each
+    attractor (kind and share of the cells) beside the image."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
+    xname, yname = attr_value(ds.attrs["grid_variables"])
+    labels = ds["basin"].transpose(yname, xname).values
+    n = ds.sizes["attractor"]
+    palette = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    colours = [(1.0, 1.0, 1.0, 1.0), *[palette(k % palette.N) for k in range(n)]]
+    cmap = ListedColormap(colours)
+    fig, ax = plt.subplots(figsize=(10.0, 6.0))
+    ax.pcolormesh(
+        ds[xname].values,
+        ds[yname].values,
+        labels,
+        cmap=cmap,
+        norm=BoundaryNorm(np.arange(-1.5, n + 0.5), cmap.N),
+        shading="nearest",
+        rasterized=True,
+    )
+    states = list(ds["state"].values)
+    cycle = ds["cycle"].values
+    handles = []
+    for k in range(n):
+        kind = str(ds["attractor_kind"].values[k])
+        share = float(ds["attractor_fraction"].values[k])
+        handles.append(Patch(color=colours[k + 1], label=f"A{k}: {kind}, {share:.1%} of cells"))
+        points = cycle[k][np.isfinite(cycle[k, :, 0])]
+        if len(points):
+            ax.plot(
+                points[:, states.index(xname)],
+                points[:, states.index(yname)],
+                "o",
+                color=colours[k + 1],
+                mec="black",
+                ms=6,
+            )
+    diverged = float(ds.attrs.get("diverged_fraction", 0.0))
+    if diverged:
+        handles.append(Patch(facecolor="white", edgecolor="0.5", label=f"diverged, {diverged:.1%}"))
+    ax.set_xlim(ds[xname].values.min(), ds[xname].values.max())
+    ax.set_ylim(ds[yname].values.min(), ds[yname].values.max())
+    ax.set_xlabel(f"initial {xname}")
+    ax.set_ylabel(f"initial {yname}")
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.set_title(title or f"{ds.attrs.get('model', '')}: basins of attraction")
+    fig.tight_layout()
+    return _save(fig, path)

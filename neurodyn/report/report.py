@@ -15,10 +15,12 @@ from ..analysis.measures.registry import figure_outputs
 from ..store import open_dataset
 from ..store.attrs import attr_value
 from ..workflow.continuation import branches_from_dataset
+from .captions import FIGURES
 from .config import ReportConfig
 from .continuation import branch_table, orbit_branches, parameters_text, phenomena_list
 from .figures import (
     _pyplot,
+    basins_figure,
     coexistence_figure,
     curve_from_dataset,
     measures_figure,
@@ -30,6 +32,8 @@ from .html import RenderedFigure, render_html
 from .parallel import draw_all
 from .study import (
     MEASURES,
+    Point,
+    _slug,
     choose_points,
     missing_measures,
     node_variables,
@@ -52,13 +56,20 @@ def _rendered(key: str, path: Path | None, out: Path) -> RenderedFigure | None:
     return RenderedFigure(key, path.relative_to(out).as_posix(), size)
 
 
-_FIXED_FIGURES = ("orbit_diagram", "two_parameter", "coexistence", "synchrony", "complexity")
+_FIXED_FIGURES = (
+    "orbit_diagram",
+    "two_parameter",
+    "coexistence",
+    "synchrony",
+    "complexity",
+    "basins",
+)
 
 
 def _clear_old_figures(figures: Path) -> None:
     """Remove PNGs an earlier report left in ``figures`` (points may have changed)."""
     for path in figures.glob("*.png"):
-        if path.stem in _FIXED_FIGURES or path.stem.startswith("phase_"):
+        if path.stem in _FIXED_FIGURES or path.stem.startswith(("phase_", "portrait_")):
             path.unlink()
 
 
@@ -69,6 +80,8 @@ def write_report(
     *,
     config: dict[str, Any] | None = None,
     continuation_store: str | os.PathLike[str] | None = None,
+    portraits_store: str | os.PathLike[str] | None = None,
+    basins_store: str | os.PathLike[str] | None = None,
     workers: int = 1,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
@@ -80,8 +93,12 @@ def write_report(
     None. ``config``: the settings of :class:`~.config.ReportConfig`.
     ``continuation_store``: a :mod:`neurodyn.workflow.continuation` store, or None: its
     cycle branches are drawn over the orbit diagram, its curves over the two-parameter charts,
-    and its bifurcations are listed with their locations. ``workers``: processes drawing the
-    figures (see :func:`~.parallel.draw_all`; the files are the same for any number).
+    and its bifurcations are listed with their locations. ``portraits_store``: a
+    :func:`~neurodyn.workflow.portraits.compute_phase_portraits` store, drawn as
+    ``portrait_<k>_<label>.png`` per point; ``basins_store``: a
+    :func:`~neurodyn.analysis.basins.basins` store, drawn as ``basins.png``; each caption
+    states the parameters used. ``workers``: processes drawing the figures (see
+    :func:`~.parallel.draw_all`; the files are the same for any number).
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
     ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
@@ -139,6 +156,18 @@ def write_report(
         calls[f"phase_{point.slug}"] = functools.partial(
             phase_portrait_figure, ds, point, figures_dir / f"phase_{point.slug}.png"
         )
+    section_portraits = (
+        _portrait_calls(open_dataset(portraits_store).load(), figures_dir)
+        if portraits_store is not None
+        else []
+    )
+    for key, call, _ in section_portraits:
+        calls[key] = call
+    basins_stored = open_dataset(basins_store).load() if basins_store is not None else None
+    if basins_stored is not None:
+        calls["basins"] = functools.partial(
+            basins_figure, basins_stored, figures_dir / "basins.png"
+        )
     _pyplot()  # matplotlib imported here once, not by each drawing process
     drawn = dict(zip(calls, draw_all(list(calls.values()), workers), strict=True))
 
@@ -166,6 +195,24 @@ def write_report(
         figures.append(figure)
     for key in MEASURE_FIGURES:
         figures.append(_rendered(key, drawn[key], out))
+    for key, _, describe in section_portraits:
+        figure = _rendered("portraits", drawn[key], out)
+        if figure is not None:
+            describe(figure)
+            figures.append(figure)
+    if basins_stored is not None:
+        figure = _rendered("basins", drawn["basins"], out)
+        xname, yname = attr_value(basins_stored.attrs["grid_variables"])
+        where = attr_value(basins_stored.attrs.get("point", basins_stored.attrs["parameters"]))
+        figure.detail = (
+            f"Parameters: {parameters_text(where)} "
+            f"({basins_stored.attrs.get('reason', 'given')}); grid {basins_stored.sizes[xname]} x "
+            f"{basins_stored.sizes[yname]} over {xname} and {yname}, other variables at "
+            f"{parameters_text(attr_value(basins_stored.attrs['base_state']), (xname, yname))}; "
+            f"transient {basins_stored.attrs['transient']} iterations, then "
+            f"{basins_stored.attrs['samples']} compared."
+        )
+        figures.append(figure)
     portraits = {}
     for k, point in enumerate(points, start=1):
         figure = _rendered("phase_portrait", drawn[f"phase_{point.slug}"], out)
@@ -179,6 +226,10 @@ def write_report(
     stores.update({f"curve {k}": str(p) for k, p in enumerate(settings.curves, start=1)})
     if continuation_store is not None:
         stores["continuation"] = str(continuation_store)
+    if portraits_store is not None:
+        stores["phase portraits"] = str(portraits_store)
+    if basins_store is not None:
+        stores["basins"] = str(basins_store)
     page = render_html(
         title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
         ds=ds,
@@ -196,6 +247,50 @@ def write_report(
     report = out / "report.html"
     report.write_text(page, encoding="utf-8")
     return report
+
+
+def _portrait_calls(
+    stored: xr.Dataset, figures_dir: Path
+) -> list[tuple[str, Callable[[], Path | None], Callable[[RenderedFigure], None]]]:
+    """The figures of a phase-portrait store, one per point with its initial states overlaid
+    (:func:`~.figures.phase_portrait_figure` on the variables the section names), each as
+    ``(key, draw, describe)``: ``draw()`` writes ``portrait_<k>_<label>.png``,
+    ``describe(figure)`` sets the rendered figure's title and parameter caption."""
+    shown = attr_value(stored.attrs["variables"])
+    shared = attr_value(stored.attrs["parameters"])
+    varying = attr_value(stored.attrs["varying_parameters"])
+    calls = []
+    for k in range(stored.sizes["point"]):
+        here = stored.isel(point=k)
+        view = here["trajectory"].sel(state=shown).to_dataset("state")
+        view.attrs["model"] = stored.attrs["model"]
+        values = {**shared, **{name: float(here[name]) for name in varying}}
+        label = str(here["label"].values)
+        point = Point(label, {}, 0, _slug(label))
+        where = parameters_text({name: values[name] for name in varying} or values)
+        draw = functools.partial(
+            phase_portrait_figure,
+            view,
+            point,
+            figures_dir / f"portrait_{k + 1}_{point.slug}.png",
+            ics=[int(i) for i in stored["ic"].values],
+            title=f"{label}: {where}",
+        )
+        periods = ", ".join(str(int(p)) for p in here["period"].values)
+        title = f"{FIGURES['portraits'].title}: point {k + 1} ({label})"
+        detail = (
+            f"Parameters: {parameters_text(values)} ({here['reason'].values}); "
+            f"{stored.sizes['ic']} initial states, transient {stored.attrs['transient']} "
+            f"iterations, then {stored.attrs['steps']} (every {stored.attrs['every']}); "
+            f"periods found per initial state: {periods} (0: none up to the maximum)."
+        )
+
+        def describe(figure: RenderedFigure, title: str = title, detail: str = detail) -> None:
+            figure.title = title
+            figure.detail = detail
+
+        calls.append((f"portrait_{k + 1}", draw, describe))
+    return calls
 
 
 def _notices(

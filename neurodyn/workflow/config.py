@@ -413,9 +413,78 @@ def _check_sections(config: dict[str, Any], model: Model, axes: Mapping[str, Any
                 f"report/points/{k}: ic={point['ic']} but simulation/n_initial is "
                 f"{config['simulation']['n_initial']}"
             )
+    _check_portraits(config, model)
+    _check_basins(config, model)
     _check_reservoir(config.get("reservoir"))
     for name, settings in config.get("train", {}).items():
         _check_train(f"train/{name}", settings, config["results"])
+
+
+def _check_point(where: str, values: Mapping[str, Any], config: Mapping[str, Any], model) -> None:
+    from .portraits import point_parameters
+
+    for name in values:
+        if name != "label" and name not in model.parameter_names:
+            raise StudyError(
+                f"{where}: {name!r} is not a parameter of {model.name} "
+                f"({', '.join(model.parameter_names)})"
+            )
+    try:
+        model.resolve_parameters(
+            point_parameters(config, {k: v for k, v in values.items() if k != "label"})
+        )
+    except ModelError as err:
+        raise StudyError(f"{where}: {err}") from None
+
+
+def _check_state_names(where: str, names, model) -> None:
+    for name in names:
+        if name not in model.state_names:
+            raise StudyError(
+                f"{where}: {name!r} is not a state variable of {model.name} "
+                f"({', '.join(model.state_names)})"
+            )
+
+
+def _check_portraits(config: dict[str, Any], model: Model) -> None:
+    """The ``phase_portraits`` section's points and variables."""
+    spec = config.get("phase_portraits")
+    if spec is None:
+        return
+    for k, point in enumerate(spec.get("points", [])):
+        _check_point(f"phase_portraits/points/{k}", point, config, model)
+    _check_state_names("phase_portraits/variables", spec.get("variables", []), model)
+    if spec["steps"] // spec["every"] < 2:
+        raise StudyError("phase_portraits: steps/every must keep at least 2 states")
+
+
+def _check_basins(config: dict[str, Any], model: Model) -> None:
+    """The ``basins`` section: a map, its point, two distinct state variables (filled in: the
+    model's first two), ordered ranges and enough samples."""
+    spec = config.get("basins")
+    if spec is None:
+        return
+    if model.kind != "map":
+        raise StudyError(f"basins: needs a map, {model.name} is a flow")
+    if model.n_state < 2:
+        raise StudyError(f"basins: needs two state variables, {model.name} has one")
+    if "point" in spec:
+        _check_point("basins/point", spec["point"], config, model)
+    spec.setdefault("x", model.state_names[0])
+    spec.setdefault("y", model.state_names[1])
+    _check_state_names("basins", (spec["x"], spec["y"]), model)
+    _check_state_names("basins/base", spec.get("base", {}), model)
+    if spec["x"] == spec["y"]:
+        raise StudyError(f"basins: x and y are both {spec['x']!r}; give two state variables")
+    for key in ("x_range", "y_range"):
+        low, high = spec.get(key, (0.0, 1.0))
+        if not low < high:
+            raise StudyError(f"basins/{key}: low {low} is not below high {high}")
+    if spec["samples"] < 2 * spec["max_period"]:
+        raise StudyError(
+            f"basins: samples = {spec['samples']} is less than 2*max_period = "
+            f"{2 * spec['max_period']}"
+        )
 
 
 def _check_measure_options(options: Mapping[str, Any]) -> None:

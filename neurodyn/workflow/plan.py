@@ -67,6 +67,7 @@ _STEP_SECONDS = 2e-9  # per state variable and iteration of the sweep kernel
 _POINT_SECONDS = 6e-5  # per point: setup, statistics, Dataset assembly and store
 _LYAPUNOV_SECONDS = 6e-8  # per exponent, state variable and iteration of the QR method
 _DEFAULT_MEASURE_STEPS = 2000  # neurodyn.analysis.measures.DEFAULT_STEPS
+_COMPARE_SECONDS = 3e-6  # per sample of a basin cell: its tree and queries against the attractors
 _WRITE_BYTES_PER_SECOND = 2e8  # store writes and reads
 # per point: indices, masks and temporaries of the kernels and of Dataset assembly; with the
 # terms above, 4.5 KB per point measured for a Chialvo sweep with lambda_1 and period
@@ -98,6 +99,10 @@ class JobEstimate:
         return {"mem_mb": self.mem_mb, "disk_mb": self.disk_mb, "runtime": self.runtime}
 
 
+#: the estimate of a job that the study does not have
+_NO_JOB = JobEstimate(mem_mb=BASE_MB, disk_mb=0, runtime=RUNTIME_MARGIN_MIN, seconds=0.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class StudyEstimate:
     """The pre-flight estimate of a study for a number of job slots."""
@@ -112,7 +117,9 @@ class StudyEstimate:
     orbit: JobEstimate
     report: JobEstimate
     store_mb: int  # the merged sweep store
-    disk_mb: int  # parts + merged store + orbit diagram
+    disk_mb: int  # parts + merged store + orbit diagram + portraits + basins
+    portraits: JobEstimate = _NO_JOB  # the phase_portraits job (none: zero seconds)
+    basins: JobEstimate = _NO_JOB  # the basins job
 
     @property
     def group(self) -> str | None:
@@ -123,7 +130,13 @@ class StudyEstimate:
     @property
     def core_seconds(self) -> float:
         """Estimated compute of the whole study on one core (s)."""
-        return self.n_chunks * self.sweep.seconds + self.merge.seconds + self.orbit.seconds
+        return (
+            self.n_chunks * self.sweep.seconds
+            + self.merge.seconds
+            + self.orbit.seconds
+            + self.portraits.seconds
+            + self.basins.seconds
+        )
 
     def summary(self) -> str:
         """A few lines for ``neurodyn sweep --dry-run`` and error messages."""
@@ -133,12 +146,12 @@ class StudyEstimate:
             f"about {_duration(self.core_seconds)} of compute on one core; "
             f"disk {self.disk_mb} MB (merged sweep store {self.store_mb} MB)"
         ]
-        for name in ("sweep", "merge", "orbit", "report"):
+        for name in ("sweep", "merge", "orbit", "portraits", "basins", "report"):
             job = getattr(self, name)
-            if name == "orbit" and not job.seconds:
-                continue  # no bifurcation section: no orbit diagram job
+            if name in ("orbit", "portraits", "basins") and not job.seconds:
+                continue  # no such section: no such job
             rows.append(
-                f"  {name:<6} mem_mb={job.mem_mb} disk_mb={job.disk_mb} runtime={job.runtime} min"
+                f"  {name:<9} mem_mb={job.mem_mb} disk_mb={job.disk_mb} runtime={job.runtime} min"
             )
         return "\n".join(rows)
 
@@ -285,7 +298,12 @@ def estimate_study(config: Mapping[str, Any], slots: int = 1) -> StudyEstimate:
         orbit_seconds = runs * (_POINT_SECONDS + _STEP_SECONDS * model.n_state * steps)
         orbit_bytes = runs * 8 * bif.get("keep", 200) * model.n_state
     orbit = _job(orbit_seconds, 3 * orbit_bytes, orbit_bytes, threads)
-    report = _job(30.0 + store / _WRITE_BYTES_PER_SECOND, 3 * (store + orbit_bytes), store)
+    portraits, basins = _portraits_job(config, threads), _basins_job(config, threads)
+    report = _job(
+        30.0 + store / _WRITE_BYTES_PER_SECOND,
+        3 * (store + orbit_bytes + 2**20 * (portraits.disk_mb + basins.disk_mb)),
+        store,
+    )
     return StudyEstimate(
         points=points,
         chunk_points=block,
@@ -297,8 +315,43 @@ def estimate_study(config: Mapping[str, Any], slots: int = 1) -> StudyEstimate:
         orbit=orbit,
         report=report,
         store_mb=math.ceil(store / 2**20),
-        disk_mb=math.ceil((2 * store + orbit_bytes) / 2**20),
+        disk_mb=math.ceil((2 * store + orbit_bytes) / 2**20) + portraits.disk_mb + basins.disk_mb,
+        portraits=portraits,
+        basins=basins,
     )
+
+
+def _run_job(config: Mapping[str, Any], runs: int, steps: int, kept: int, threads: int):
+    """A job iterating ``runs`` trajectories ``steps`` times and keeping ``kept`` states each."""
+    model = resolve_model(config["model"], config.get("model_options"))
+    seconds = runs * (_POINT_SECONDS + _STEP_SECONDS * model.n_state * steps)
+    stored = 8.0 * runs * kept * model.n_state
+    return _job(seconds, 3 * stored, stored, threads)
+
+
+def _portraits_job(config: Mapping[str, Any], threads: int) -> JobEstimate:
+    """The ``phase_portraits`` job: points x initial states, transient + steps iterations."""
+    spec = config.get("phase_portraits")
+    if not spec:
+        return _NO_JOB
+    points = len(spec.get("points") or ()) or spec.get("max_points", 6)
+    runs = points * spec.get("n_initial", 4)
+    steps = spec.get("steps", 2000)
+    kept = steps // spec.get("every", 1)
+    return _run_job(config, runs, spec.get("transient", 5000) + steps, kept, threads)
+
+
+def _basins_job(config: Mapping[str, Any], threads: int) -> JobEstimate:
+    """The ``basins`` job: resolution^2 cells, transient + samples iterations, each cell's
+    samples compared with the attractors found (about a cell's samples' worth per class)."""
+    spec = config.get("basins")
+    if not spec:
+        return _NO_JOB
+    cells = spec.get("resolution", 64) ** 2
+    samples = spec.get("samples", 256)
+    job = _run_job(config, cells, spec.get("transient", 5000) + samples, samples, threads)
+    compare = cells * _COMPARE_SECONDS * samples
+    return _job(job.seconds + compare, 3 * 8.0 * cells * samples * 4, 16.0 * cells, threads)
 
 
 def _machine_mem_mb() -> int:
@@ -318,7 +371,15 @@ def preflight(config: Mapping[str, Any], slots: int = 1, *, cluster: bool = Fals
     estimate = estimate_study(config, slots)
     limits = config.get("limits", {})
     largest = max(
-        (estimate.sweep, estimate.merge, estimate.orbit, estimate.report), key=lambda j: j.mem_mb
+        (
+            estimate.sweep,
+            estimate.merge,
+            estimate.orbit,
+            estimate.report,
+            estimate.portraits,
+            estimate.basins,
+        ),
+        key=lambda j: j.mem_mb,
     )
     problems = []
     if "mem_mb" in limits and largest.mem_mb > limits["mem_mb"]:

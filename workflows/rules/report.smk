@@ -7,6 +7,12 @@ rule report:
         sweep=f"{STUDY}/sweep.zarr",
         **({"orbit": f"{STUDY}/orbit.zarr"} if config.get("bifurcation") else {}),
         **({"continuation": f"{STUDY}/continuation.zarr"} if config.get("continuation") else {}),
+        **(
+            {"portraits": f"{STUDY}/phase_portraits.zarr"}
+            if config.get("phase_portraits")
+            else {}
+        ),
+        **({"basins": f"{STUDY}/basins.zarr"} if config.get("basins") else {}),
     output:
         report(
             directory(f"{STUDY}/report"),

@@ -3,7 +3,9 @@
 # Resources come from the study's pre-flight estimate (neurodyn.workflow.plan).
 
 # sections with rules and stores of their own: a change to one of them reruns no sweep job
-OTHER_SECTIONS = ("continuation", "classifier", "reservoir", "train")
+OTHER_SECTIONS = (
+    "continuation", "classifier", "reservoir", "train", "phase_portraits", "basins"
+)
 
 
 rule sweep_chunk:

@@ -11,4 +11,6 @@ with job_log(snakemake.log[0]):  # noqa: F821
         config=snakemake.params.settings,  # noqa: F821
         continuation_store=snakemake.input.get("continuation"),  # noqa: F821
         workers=snakemake.threads,  # noqa: F821
+        portraits_store=snakemake.input.get("portraits"),  # noqa: F821
+        basins_store=snakemake.input.get("basins"),  # noqa: F821
     )

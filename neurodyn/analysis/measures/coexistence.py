@@ -32,28 +32,31 @@ def _size(samples: np.ndarray) -> float:
     return float(np.linalg.norm(high - low))
 
 
-def _near(a: np.ndarray, b: np.ndarray) -> float:
-    """90 % quantile of the distances from the samples of ``a`` to their nearest in ``b``."""
-    return float(np.quantile(cKDTree(b).query(a)[0], 0.9))
+def _near(a: np.ndarray, tree_b: cKDTree) -> float:
+    """90 % quantile of the distances from the samples of ``a`` to their nearest in the samples
+    that ``tree_b`` holds."""
+    return float(np.quantile(tree_b.query(a)[0], 0.9))
 
 
 def attractor_classes(samples: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """Class of each initial state from its samples (n_ic, samples, n_state; a state with
-    non-finite samples diverged, class -1) by the module's convention."""
+    non-finite samples diverged, class -1) by the module's convention. Each state's tree and
+    size are built once and the classes' first states' kept, so a state costs one tree and two
+    queries per class it is compared with."""
     classes = np.full(samples.shape[0], -1, dtype=np.int64)
-    heads: list[int] = []
+    heads: list[tuple[np.ndarray, cKDTree, float]] = []
     for i, own in enumerate(samples):
         if not np.all(np.isfinite(own)):
             continue
-        for label, j in enumerate(heads):
-            other = samples[j]
-            tol = rtol * max(_size(own), _size(other)) + atol
-            if _near(own, other) <= tol and _near(other, own) <= tol:
+        tree, size = cKDTree(own), _size(own)
+        for label, (other, other_tree, other_size) in enumerate(heads):
+            tol = rtol * max(size, other_size) + atol
+            if _near(own, other_tree) <= tol and _near(other, tree) <= tol:
                 classes[i] = label
                 break
         else:
             classes[i] = len(heads)
-            heads.append(i)
+            heads.append((own, tree, size))
     return classes
 
 

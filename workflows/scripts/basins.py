@@ -1,0 +1,12 @@
+"""Snakemake job: the study's basins store (rule basins)."""
+
+from neurodyn.workflow.joblog import job_log
+from neurodyn.workflow.portraits import run_basins
+
+with job_log(snakemake.log[0]):  # noqa: F821
+    run_basins(
+        snakemake.params.study,  # noqa: F821
+        snakemake.output[0],  # noqa: F821
+        sweep_store=snakemake.input.get("sweep"),  # noqa: F821
+        threads=snakemake.threads,  # noqa: F821
+    )
