@@ -46,9 +46,11 @@ points along ``regime``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,7 +67,13 @@ from .pl_cycles import pl_cycles
 from .plrnn import ALRNN, PLRNN, ShallowPLRNN, symbolic_sequence
 from .training import TrainingConfig, train
 
-__all__ = ["DEFAULT_NETWORK", "DEFAULT_TRAINING", "reconstruct", "reconstruct_regimes"]
+__all__ = [
+    "DEFAULT_NETWORK",
+    "DEFAULT_TRAINING",
+    "reconstruct",
+    "reconstruct_regimes",
+    "run_reconstruction",
+]
 
 #: shPLRNN with the observations as its whole latent state (chosen; Hess et al. 2023 use
 #: ``latent`` = observed dimension too, with larger hidden layers).
@@ -306,8 +314,6 @@ def reconstruct_regimes(
     across regimes (the same network and run lengths); attributes that differ move to
     per-regime variables ``parameters`` (JSON) and ``training_seconds``.
     """
-    import json
-
     parts = []
     for name, spec in regimes.items():
         spec = dict(spec)
@@ -320,3 +326,14 @@ def reconstruct_regimes(
         )
         parts.append(ds.expand_dims(regime=[name]))
     return xr.concat(parts, dim="regime", combine_attrs="drop_conflicts")
+
+
+def run_reconstruction(settings: Mapping[str, Any], out: str | Path) -> Path:
+    """The workflow's ``reconstruct`` job: :func:`reconstruct_regimes` with a study's
+    ``reconstruct`` section (``system``, ``system_options``, ``regimes`` and
+    :func:`reconstruct`'s options), written to the Zarr store ``out``."""
+    from ..store import write_dataset
+
+    options = dict(settings)
+    system, regimes = options.pop("system"), options.pop("regimes")
+    return write_dataset(reconstruct_regimes(system, regimes, **options), out)
