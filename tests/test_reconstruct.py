@@ -22,8 +22,9 @@ import pytest
 from neurodyn.analysis.bifurcation import detect_period, find_cycles
 from neurodyn.analysis.lyapunov import lyapunov_spectrum
 from neurodyn.flows import parameter_batch, trajectory
-from neurodyn.learn import reconstruct
+from neurodyn.learn import reconstruct, reconstruct_regimes
 from neurodyn.models import ModelError, get_model
+from neurodyn.report.reconstruction import reconstruction_table
 
 pytest.importorskip("torch")
 
@@ -32,9 +33,9 @@ CHAOTIC = {"b": 0.18, "k": 0.03}
 
 
 def test_the_true_side_is_the_library_direct_calls():
-    ds = reconstruct(
+    stacked = reconstruct_regimes(
         "chialvo",
-        PERIODIC,
+        {"periodic": {"parameters": PERIODIC}},
         network={"hidden": 4},
         training={"epochs": 1, "batches_per_epoch": 2, "sequence_length": 10},
         trajectories=3,
@@ -45,6 +46,7 @@ def test_the_true_side_is_the_library_direct_calls():
         cycle_periods=(1, 2),
         n_seeds=50,
     )
+    ds = stacked.sel(regime="periodic")
     model = get_model("chialvo")
     runs = trajectory(model, steps=200, initial=_initials(model, 3), parameters=PERIODIC)
     start = np.array([runs[v].values[0, -1] for v in model.state_names])
@@ -63,6 +65,10 @@ def test_the_true_side_is_the_library_direct_calls():
         assert int(counts.n_cycles) == cycles.sizes["cycle"]
         assert int(counts.n_stable) == int(np.sum(cycles.stability.values == "stable"))
     assert ds.n_cycles.sel(side="true").values.tolist() == [3, 1]  # 3 period-1, 1 period-2
+    html = reconstruction_table(stacked)
+    row = html.split('data-side="true"')[1].split("</tr>")[0]
+    assert f'<td class="num">{direct[0]:.4g}</td>' in row
+    assert '<td class="num">0/3</td><td class="num">1/1</td>' in row
 
 
 def _initials(model, n: int) -> np.ndarray:

@@ -65,6 +65,7 @@ def write_report(
     *,
     config: dict[str, Any] | None = None,
     continuation_store: str | os.PathLike[str] | None = None,
+    reconstruct_store: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
     path of the HTML file.
@@ -75,7 +76,9 @@ def write_report(
     None. ``config``: the settings of :class:`~.config.ReportConfig`.
     ``continuation_store``: a :mod:`neurodyn.workflow.continuation` store, or None: its
     cycle branches are drawn over the orbit diagram, its curves over the two-parameter charts,
-    and its bifurcations are listed with their locations.
+    and its bifurcations are listed with their locations. ``reconstruct_store``: a
+    :func:`neurodyn.learn.reconstruct_regimes` store, or None: its table of true against
+    reconstructed map.
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
     ``complexity.png`` and ``phase_<point>.png`` per point shown in detail; their captions are
@@ -155,6 +158,10 @@ def write_report(
     stores.update({f"curve {k}": str(p) for k, p in enumerate(settings.curves, start=1)})
     if continuation_store is not None:
         stores["continuation"] = str(continuation_store)
+    if reconstruct_store is not None:
+        from .reconstruction import reconstruction_table
+
+        stores["reconstruct"] = str(reconstruct_store)
     page = render_html(
         title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
         ds=ds,
@@ -167,6 +174,11 @@ def write_report(
         sections=(
             phenomena_list(ds, branches),
             *((branch_table(branches, notes),) if continuation_store is not None else ()),
+            *(
+                (reconstruction_table(open_dataset(reconstruct_store).load()),)
+                if reconstruct_store is not None
+                else ()
+            ),
         ),
     )
     report = out / "report.html"

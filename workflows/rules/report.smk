@@ -7,6 +7,7 @@ rule report:
         sweep=f"{STUDY}/sweep.zarr",
         **({"orbit": f"{STUDY}/orbit.zarr"} if config.get("bifurcation") else {}),
         **({"continuation": f"{STUDY}/continuation.zarr"} if config.get("continuation") else {}),
+        **({"reconstruct": f"{STUDY}/reconstruct.zarr"} if config.get("reconstruct") else {}),
     output:
         report(
             directory(f"{STUDY}/report"),

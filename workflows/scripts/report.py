@@ -10,4 +10,5 @@ with job_log(snakemake.log[0]):  # noqa: F821
         snakemake.output[0],  # noqa: F821
         config=snakemake.params.settings,  # noqa: F821
         continuation_store=snakemake.input.get("continuation"),  # noqa: F821
+        reconstruct_store=snakemake.input.get("reconstruct"),  # noqa: F821
     )
