@@ -88,7 +88,6 @@ def test_the_reconstruction_recovers_the_period_and_a_chaotic_exponent():
     periodic = reconstruct(
         "chialvo",
         PERIODIC,
-        network={"hidden": 50},
         training={"epochs": 100, "sequence_length": 30},
         trajectories=20,
         transient=0,
@@ -97,7 +96,7 @@ def test_the_reconstruction_recovers_the_period_and_a_chaotic_exponent():
     )
     assert periodic.period.values.tolist() == [2, 2]
     assert int(periodic.n_stable.sel(side="reconstructed", cycle_period=2)) >= 1
-    chaotic = reconstruct("chialvo", CHAOTIC, network={"hidden": 100})
+    chaotic = reconstruct("chialvo", CHAOTIC)
     true, model = chaotic.lyapunov.sel(exponent=1).values
     assert true == pytest.approx(0.052, abs=0.003)
     assert 0.5 * true < model < 2.0 * true

@@ -77,7 +77,7 @@ __all__ = [
 
 #: shPLRNN with the observations as its whole latent state (chosen; Hess et al. 2023 use
 #: ``latent`` = observed dimension too, with larger hidden layers).
-DEFAULT_NETWORK: dict[str, Any] = {"kind": "shplrnn", "latent": 2, "hidden": 100}
+DEFAULT_NETWORK: dict[str, Any] = {"kind": "shplrnn", "latent": 2, "hidden": 50}
 #: Training options (chosen for the Chialvo map; see docs/reconstruction.md for the search).
 DEFAULT_TRAINING: dict[str, Any] = {
     "epochs": 300,
