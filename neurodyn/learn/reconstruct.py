@@ -30,8 +30,8 @@ preset such as ``"chialvo_rulkov_chain"``):
      (:func:`~neurodyn.learn.state_space_divergence`,
      :func:`~neurodyn.learn.power_spectrum_distance`) of the reconstructed run against the
      true one, with their floors ``d_stsp_floor`` and ``d_h_floor``: the same between the true
-     run and a true run of the same length from the end of the second training run (or of a
-     third run when there is one trajectory).
+     run and a true run of the same length from the end of the second training run (or of an
+     extra run, not trained on, when there is one trajectory).
    * ``n_cycles``, ``n_stable`` (side, cycle_period): the fixed points and cycles of each period
      of ``cycle_periods`` found by :func:`neurodyn.analysis.bifurcation.find_cycles` (Newton
      from ``n_seeds`` seeds, true map) and by :func:`~neurodyn.learn.pl_cycles` (region search,
@@ -78,7 +78,8 @@ __all__ = [
 #: shPLRNN with the observations as its whole latent state (chosen; Hess et al. 2023 use
 #: ``latent`` = observed dimension too, with larger hidden layers).
 DEFAULT_NETWORK: dict[str, Any] = {"kind": "shplrnn", "latent": 2, "hidden": 50}
-#: Training options (chosen for the Chialvo map; see docs/reconstruction.md for the search).
+#: Training options (chosen for the Chialvo map; the settings tried and the exponents they gave
+#: are listed in tests/test_reconstruct.py).
 DEFAULT_TRAINING: dict[str, Any] = {
     "epochs": 300,
     "batches_per_epoch": 20,
