@@ -75,8 +75,7 @@ __all__ = [
     "run_reconstruction",
 ]
 
-#: shPLRNN with the observations as its whole latent state (chosen; Hess et al. 2023 use
-#: ``latent`` = observed dimension too, with larger hidden layers).
+#: shPLRNN whose latent state is the observed state, 50 hidden ReLUs (chosen).
 DEFAULT_NETWORK: dict[str, Any] = {"kind": "shplrnn", "latent": 2, "hidden": 50}
 #: Training options (chosen for the Chialvo map; the settings tried and the exponents they gave
 #: are listed in tests/test_reconstruct.py).
