@@ -47,6 +47,8 @@ else:
     system, regimes = settings.pop("system"), settings.pop("regimes")
     epochs = int(os.environ.get("RECONSTRUCTION_EPOCHS", "60"))
     settings.update(training={"epochs": epochs}, analysis_steps=5000)
+    for spec in regimes.values():
+        spec["training"] = {**spec.get("training", {}), "epochs": epochs}
     ds = reconstruct_regimes(system, regimes, **settings)
 print("from the store" if store.exists() else f"computed here, {epochs} epochs per regime")
 
