@@ -89,9 +89,11 @@ def _initials(model, n: int) -> np.ndarray:
     return np.vstack([model.initial_state(), rng.uniform(low, high, (n - 1, model.n_state))])
 
 
-def test_reconstruct_refuses_a_flow():
+def test_reconstruct_refuses_a_flow_and_a_network_it_cannot_export():
     with pytest.raises(ModelError, match="needs a map model, 'lorenz63'"):
         reconstruct("lorenz63")
+    with pytest.raises(ValueError, match="network kind must be one of .*, got 'gru'"):
+        reconstruct("chialvo", network={"kind": "gru"})
 
 
 @pytest.mark.slow

@@ -77,6 +77,7 @@ __all__ = [
 
 #: shPLRNN whose latent state is the observed state, 50 hidden ReLUs (chosen).
 DEFAULT_NETWORK: dict[str, Any] = {"kind": "shplrnn", "latent": 2, "hidden": 50}
+_PIECEWISE_LINEAR = {cls.kind for cls in (PLRNN, ShallowPLRNN, ALRNN)}
 #: Training options (chosen for the Chialvo map; the settings tried and the exponents they gave
 #: are listed in tests/test_reconstruct.py).
 DEFAULT_TRAINING: dict[str, Any] = {
@@ -196,6 +197,10 @@ def reconstruct(
     parameters = {k: float(v) for k, v in (parameters or {}).items()}
     true_model.resolve_parameters(parameters)
     config = {**DEFAULT_NETWORK, **(network or {})}
+    if config.get("kind") not in _PIECEWISE_LINEAR:
+        raise ValueError(
+            f"network kind must be one of {sorted(_PIECEWISE_LINEAR)}, got {config.get('kind')!r}"
+        )
     options = TrainingConfig.from_dict({**DEFAULT_TRAINING, **(training or {})})
     if int(trajectories) < 1:
         raise ValueError(f"trajectories must be a positive integer, got {trajectories}")
@@ -212,8 +217,6 @@ def reconstruct(
         result = train(config, data, options)
         seconds = time.perf_counter() - started
         net = result.model
-        if not isinstance(net, PLRNN | ShallowPLRNN | ALRNN):
-            raise ValueError(f"network must be a plrnn, shplrnn or alrnn, got {config['kind']!r}")
         states, _ = symbolic_sequence(net, runs[0][-int(warmup) :], 1)
     exported = to_model(net, name=f"reconstructed_{true_model.name}", states=states)
     mean = net.obs_mean.detach().cpu().double().numpy()
