@@ -11,6 +11,7 @@
 #   results/<study>/reservoir.zarr          reservoir sweep (when the config has `reservoir`)
 #   results/<study>/models/<name>/          trained models (when the config has `train`)
 #   results/<study>/classifier/            Marino et al.'s classifier (`classifier`)
+#   results/<study>/reconstruct.zarr       true vs trained map per regime (`reconstruct`)
 #
 # Another study: `snakemake --cores N --configfile my_study.yaml` (or `neurodyn sweep my_study.yaml`).
 from snakemake.utils import min_version
@@ -51,6 +52,7 @@ include: "workflows/rules/learn.smk"
 include: "workflows/rules/continuation.smk"
 include: "workflows/rules/classifier.smk"
 include: "workflows/rules/portraits.smk"
+include: "workflows/rules/reconstruct.smk"
 
 
 rule all:
@@ -60,4 +62,5 @@ rule all:
         [f"{STUDY}/reservoir.zarr"] if config.get("reservoir") else [],
         [f"{STUDY}/models/{name}" for name in config.get("train", {})],
         [f"{STUDY}/classifier"] if config.get("classifier") else [],
+        [f"{STUDY}/reconstruct.zarr"] if config.get("reconstruct") else [],
     default_target: True

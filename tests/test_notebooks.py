@@ -39,9 +39,15 @@ BUDGET_S = {
     "wilson_cowan": 150,
     "marino_digits": 600,
     "trained_models": 300,
+    "reconstruction": 300,
 }
 #: Environment of the kernel: the notebooks' size knobs turned down.
-SMALL_RUN = {"MARINO_EPOCHS": "1", "TRAINED_MODELS_EPOCHS": "2", "COHERENCE_STEPS": "30000"}
+SMALL_RUN = {
+    "MARINO_EPOCHS": "1",
+    "TRAINED_MODELS_EPOCHS": "2",
+    "COHERENCE_STEPS": "30000",
+    "RECONSTRUCTION_EPOCHS": "2",
+}
 HOLOVIEWS = "application/vnd.holoviews_exec.v0+json"
 #: What a notebook must show: {MIME type: at least how many outputs of it}.
 SHOWN = {

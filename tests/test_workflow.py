@@ -331,3 +331,23 @@ def test_checking_a_study_skips_the_slow_optional_import_of_jsonschema():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.workflow
+@pytest.mark.requires("snakemake")
+def test_reconstruct_section_has_its_rule_and_feeds_the_report(tmp_path):
+    """The chialvo_reconstruct study plans one reconstruct job writing its own store, which the
+    report reads."""
+    plan = subprocess.run(
+        [
+            *snakemake_command(REPO / "workflows/config/chialvo_reconstruct.yaml", cores=2,
+                               dry_run=True),
+            "--directory", str(tmp_path),
+        ],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert plan.returncode == 0, plan.stderr
+    job = plan.stdout[plan.stdout.index("rule reconstruct:"):]
+    assert "results/chialvo_reconstruct/reconstruct.zarr" in job[: job.index("\n\n")]
+    report = plan.stdout[plan.stdout.index("rule report:"):]
+    assert "reconstruct.zarr" in report[: report.index("\n\n")]

@@ -14,6 +14,7 @@ from .ltc import LTC
 from .metrics import power_spectrum_distance, state_space_divergence
 from .pl_cycles import pl_cycles
 from .plrnn import ALRNN, PLRNN, ShallowPLRNN, symbolic_code, symbolic_sequence
+from .reconstruct import reconstruct, reconstruct_regimes
 from .registry import MODELS, build_model
 from .rnn import GRU, LSTM, VanillaRNN
 from .training import (
@@ -52,6 +53,8 @@ __all__ = [
     "pl_cycles",
     "power_spectrum_distance",
     "read_series",
+    "reconstruct",
+    "reconstruct_regimes",
     "state_space_divergence",
     "to_model",
     "train",

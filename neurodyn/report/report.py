@@ -30,6 +30,7 @@ from .figures import (
 )
 from .html import RenderedFigure, render_html
 from .parallel import draw_all
+from .reconstruction import reconstruction_table
 from .study import (
     MEASURES,
     Point,
@@ -82,6 +83,7 @@ def write_report(
     continuation_store: str | os.PathLike[str] | None = None,
     portraits_store: str | os.PathLike[str] | None = None,
     basins_store: str | os.PathLike[str] | None = None,
+    reconstruct_store: str | os.PathLike[str] | None = None,
     workers: int = 1,
 ) -> Path:
     """Write ``out_dir/report.html`` and its figures ``out_dir/figures/*.png``; return the
@@ -97,7 +99,9 @@ def write_report(
     :func:`~neurodyn.workflow.portraits.compute_phase_portraits` store, drawn as
     ``portrait_<k>_<label>.png`` per point; ``basins_store``: a
     :func:`~neurodyn.analysis.basins.basins` store, drawn as ``basins.png``; each caption
-    states the parameters used. ``workers``: processes drawing the figures (see
+    states the parameters used. ``reconstruct_store``: a
+    :func:`neurodyn.learn.reconstruct_regimes` store, or None: its table of true against
+    reconstructed map. ``workers``: processes drawing the figures (see
     :func:`~.parallel.draw_all`; the files are the same for any number).
 
     Figures: ``orbit_diagram.png``, ``two_parameter.png``, ``synchrony.png``,
@@ -230,6 +234,8 @@ def write_report(
         stores["phase portraits"] = str(portraits_store)
     if basins_store is not None:
         stores["basins"] = str(basins_store)
+    if reconstruct_store is not None:
+        stores["reconstruct"] = str(reconstruct_store)
     page = render_html(
         title=settings.title or f"{ds.attrs.get('model', 'Sweep')}: bifurcations and synchrony",
         ds=ds,
@@ -242,6 +248,11 @@ def write_report(
         sections=(
             phenomena_list(ds, branches),
             *((branch_table(branches, notes),) if continuation_store is not None else ()),
+            *(
+                (reconstruction_table(open_dataset(reconstruct_store).load()),)
+                if reconstruct_store is not None
+                else ()
+            ),
         ),
     )
     report = out / "report.html"

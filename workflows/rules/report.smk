@@ -13,6 +13,7 @@ rule report:
             else {}
         ),
         **({"basins": f"{STUDY}/basins.zarr"} if config.get("basins") else {}),
+        **({"reconstruct": f"{STUDY}/reconstruct.zarr"} if config.get("reconstruct") else {}),
     output:
         report(
             directory(f"{STUDY}/report"),

@@ -13,4 +13,5 @@ with job_log(snakemake.log[0]):  # noqa: F821
         workers=snakemake.threads,  # noqa: F821
         portraits_store=snakemake.input.get("portraits"),  # noqa: F821
         basins_store=snakemake.input.get("basins"),  # noqa: F821
+        reconstruct_store=snakemake.input.get("reconstruct"),  # noqa: F821
     )
