@@ -99,17 +99,19 @@ SECTIONS = {
 
 
 @pytest.fixture(scope="module")
-def report(study, tmp_path_factory) -> Path:
+def sections(tmp_path_factory) -> dict[str, Path]:
+    """The phase-portrait and basin stores of SECTIONS, as write_report's keywords."""
     config = check_study(SECTIONS)
     stores = tmp_path_factory.mktemp("sections")
-    portraits = run_phase_portraits(config, stores / "phase_portraits.zarr")
-    basins = run_basins(config, stores / "basins.zarr")
-    return write_report(
-        *study,
-        tmp_path_factory.mktemp("report"),
-        portraits_store=portraits,
-        basins_store=basins,
-    )
+    return {
+        "portraits_store": run_phase_portraits(config, stores / "phase_portraits.zarr"),
+        "basins_store": run_basins(config, stores / "basins.zarr"),
+    }
+
+
+@pytest.fixture(scope="module")
+def report(study, sections, tmp_path_factory) -> Path:
+    return write_report(*study, tmp_path_factory.mktemp("report"), **sections)
 
 
 def test_section_figures_state_their_parameters(report):
@@ -447,10 +449,10 @@ def test_a_registered_measure_reaches_sweep_workflow_and_report(mean_level, stud
     assert_real_rendering(page.parent / "figures" / "complexity.png", (1120, 1140 + 270))
 
 
-def test_figures_drawn_in_two_processes_are_the_same_files(study, report, tmp_path):
+def test_figures_drawn_in_two_processes_are_the_same_files(study, sections, report, tmp_path):
     """workers=2 (the workflow's report job on two cores) writes byte-identical figures and
-    the same page as one process."""
-    page = write_report(*study, tmp_path / "two", workers=2)
+    the same page as one process, the section figures (portraits, basins) included."""
+    page = write_report(*study, tmp_path / "two", workers=2, **sections)
     one = sorted(p.relative_to(report.parent) for p in report.parent.glob("figures/*.png"))
     two = sorted(p.relative_to(page.parent) for p in page.parent.glob("figures/*.png"))
     assert one == two and len(one) >= 5

@@ -23,8 +23,9 @@ rule report:
         ),
     params:
         settings=config["report"],
-    # figures are drawn in parallel (the report is the study's last job, alone on the machine)
-    threads: min(SLOTS, 4)
+    # figures are drawn in parallel (the report is the study's last job, alone on the machine);
+    # a cluster job asks for the study's threads per job, which any node of it can give
+    threads: min(SLOTS, 4) if workflow.local_exec else config["threads"]
     resources:
         **ESTIMATE.report.resources(),
     log:
