@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +48,9 @@ from .build import (
 )
 from .coupling import Coupling, Edges, NodeContext, merge_parameters
 from .netgen import CouplingOperator, Plan, compile_network, pack
+
+if TYPE_CHECKING:
+    from .torch_kernel import TorchNetwork
 
 __all__ = ["CompiledNetwork", "Network", "jacobian_matrix", "network"]
 
@@ -96,6 +100,13 @@ class Network(ModelInterface):
         """The compiled kernel (called by :func:`~neurodyn.models.compile_model`)."""
         advance, tangent = compile_network(self.node_models)
         return CompiledNetwork(self, advance, tangent, self.plan.packed)
+
+    def torch_model(self) -> TorchNetwork:
+        """The step in torch, for the torch backend (called by
+        :func:`~neurodyn.backends.torch_model.torch_model`; needs torch)."""
+        from .torch_kernel import TorchNetwork
+
+        return TorchNetwork(self)
 
 
 @dataclass(frozen=True)
