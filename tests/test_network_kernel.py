@@ -356,6 +356,7 @@ def test_newton_fixed_point_of_a_ring_and_its_multipliers():
 @pytest.mark.parametrize("case", ["nonlocal_ring", "ring_star", "heterogeneous_chain", "chemical"])
 def test_torch_network_kernel_equals_numba(case):
     import torch
+
     from neurodyn.networks.torch_kernel import torch_advance
 
     net = CASES[case](True)

@@ -16,18 +16,19 @@ One iteration, on tensors ``X`` (n_state, batch) and ``P`` (n_param, batch):
   so the cost is one pass over the non-zeros for the whole batch. Rows whose entries have
   different strength parameters (``per_edge`` strengths) and chemical synapses are summed edge
   by edge -- one gather of the source rows, the weighted differences or gated drives, one
-  ``index_add_`` into the receiving rows (strengths may differ per batch column there).
+  ``index_add_`` into the receiving rows.
 * Each node model's generated torch function (:func:`neurodyn.models.torchgen.torch_function`)
   applied at once to all its nodes (state and parameter rows taken as strided views where they
   are evenly spaced, gathered otherwise), plus ``U``.
 
-Equal to the numba kernel to rounding in float64 (tested to 1e-12 step by step, and over whole
-sweeps in non-chaotic regimes): the summation order over a row's entries differs (the numba
-kernel sums a ring's window exactly, the Laplacian product sums ``w x_j`` and ``-sum(w) x_r``),
-and ``torch.exp`` stands for the kernels' ``vexp``. A synchronous state is therefore
-synchronous to rounding here, not exactly as in the numba kernel. Written for any torch device
-(``device="cuda"`` runs the same tensors on the GPU: cuSPARSE products, atomic ``index_add_``);
-tested on the CPU only. Importing this module needs torch (an optional extra).
+Equal to the numba kernel to rounding in float64 (tested to 1e-12 step by step, and over sweeps
+of a few hundred iterations whose rounding differences are not amplified to that size): the
+summation order over a row's entries differs (the numba kernel sums a ring's window exactly, the
+Laplacian product sums ``w x_j`` and ``-sum(w) x_r``), and ``torch.exp`` stands for the kernels'
+``vexp``. A synchronous state is therefore synchronous to rounding here, not exactly as in the
+numba kernel. Written for any torch device (``device="cuda"`` runs the same tensors on the GPU:
+cuSPARSE products, atomic ``index_add_``); tested on the CPU only, untested on a GPU. Importing
+this module needs torch (an optional extra).
 """
 
 from __future__ import annotations
@@ -88,8 +89,10 @@ def _parts(net: Network, device: torch.device, dtype: torch.dtype) -> _Parts:
         matrix = sp.csr_array(
             (
                 np.concatenate([w, -w]),
-                (np.concatenate([target, target]), np.concatenate([op.d_src[shared_entry],
-                                                                  d_target[shared_entry]])),
+                (
+                    np.concatenate([target, target]),
+                    np.concatenate([op.d_src[shared_entry], d_target[shared_entry]]),
+                ),
             ),
             shape=(shared_rows.size, net.n_state),
         )
@@ -189,9 +192,7 @@ def torch_advance(net: Network, X: torch.Tensor, P: torch.Tensor, steps: int) ->
             f"X must be ({net.n_state}, batch) and P ({len(net.parameters)}, batch), not "
             f"{tuple(X.shape)} and {tuple(P.shape)}"
         )
-    from ..backends.torch_model import torch_model
-
-    step = torch_model(net).step
+    step = TorchNetwork(net).step
     for _ in range(steps):
         X = step(X, P)
     return X if steps else X.clone()
