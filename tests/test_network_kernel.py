@@ -195,14 +195,6 @@ def test_bad_network_input():
         network(["chialvo"] * 3, node_values={"k": [0.0, 0.1]})
     with pytest.raises(ModelError, match="no such variable"):
         network(["chialvo"] * 3, [DiffusiveCoupling(ring(3), "v")])
-    with pytest.raises(ValueError, match="numba backend only"):
-        iterate_batch(
-            network(["chialvo"] * 3),
-            np.zeros((6, 1)),
-            np.full((12, 1), 0.5),
-            steps=1,
-            backend="torch",
-        )
     net = network(["chialvo"] * 3, node_values={"k": [0.01, 0.02, 0.03]})
     assert [net.parameter(f"k_{i}").default for i in range(3)] == [0.01, 0.02, 0.03]
 
@@ -360,9 +352,11 @@ def test_newton_fixed_point_of_a_ring_and_its_multipliers():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["ring_star", "heterogeneous_chain", "chemical"])
+@pytest.mark.requires("torch")
+@pytest.mark.parametrize("case", ["nonlocal_ring", "ring_star", "heterogeneous_chain", "chemical"])
 def test_torch_network_kernel_equals_numba(case):
-    torch = pytest.importorskip("torch")
+    import torch
+
     from neurodyn.networks.torch_kernel import torch_advance
 
     net = CASES[case](True)
@@ -375,3 +369,96 @@ def test_torch_network_kernel_equals_numba(case):
         got = torch_advance(net, torch.from_numpy(X), torch.from_numpy(P), 1).numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
         X = expected
+
+
+def _ring_sweep(backend: str, **options):
+    """A nonlocal ring of 100 Chialvo maps (R = 5) over coupling strength x bias ``k``: at
+    k = 0.02 a fixed point, at 0.04 aperiodic bursting (the two backends stay within ~3e-14
+    over 400 iterations), at 3.0 y past ``bound = 10`` (y -> -13.8) (flagged diverged)."""
+    n = 100
+    coupling = DiffusiveCoupling(ring(n, 5, sparse=True), "x", "sigma", normalise="in_degree")
+    net = network(["chialvo"] * n, [coupling], shared=True, name="chialvo_ring_100")
+    rng = np.random.default_rng(0)
+    initial = np.empty((2, 2 * n))
+    initial[:, 0::2], initial[:, 1::2] = rng.uniform(0, 2, (2, n)), rng.uniform(0, 2, (2, n))
+    axes = {"sigma": np.array([0.05, 0.3]), "k": np.array([0.02, 0.04, 3.0])}
+    return sweep(
+        net,
+        axes,
+        steps=300,
+        transient=100,
+        keep=3,
+        every=5,
+        initial=initial,
+        bound=10.0,
+        backend=backend,
+        device="cpu",
+        **options,
+    )
+
+
+@pytest.mark.requires("torch")
+def test_torch_sweep_of_a_nonlocal_ring_equals_numba():
+    """sweep(backend="torch") runs a network through the torch network step with the torch
+    backend's reducers and divergence flags: every variable of the Dataset equal to the numba
+    sweep to 1e-12, distinct counts and divergence flags identical."""
+    expected, got = _ring_sweep("numba"), _ring_sweep("torch")
+    assert got.attrs["backend"] == "torch" and got.attrs["dtype"] == "float64"
+    assert set(got.data_vars) == set(expected.data_vars)
+    diverged = expected["diverged"].values
+    assert diverged[:, 2].all() and not diverged[:, :2].any()
+    assert np.unique(expected["distinct"].values[:, :2]).tolist() == [1, 65]
+    for name in expected.data_vars:
+        if name in ("diverged", "distinct"):
+            np.testing.assert_array_equal(got[name].values, expected[name].values)
+        else:
+            np.testing.assert_allclose(
+                got[name].values, expected[name].values, rtol=1e-12, atol=1e-12, err_msg=name
+            )
+    single = _ring_sweep("torch", dtype="float32")
+    assert single.attrs["dtype"] == "float32"
+    np.testing.assert_array_equal(single["diverged"].values, diverged)
+    fixed = (slice(None), 0)  # k = 0.02: the fixed point, reached in float32 too
+    np.testing.assert_allclose(
+        single["x_0_final"].values[fixed], expected["x_0_final"].values[fixed], atol=1e-5
+    )
+
+
+@pytest.mark.requires("torch")
+@pytest.mark.parametrize("case", ["heterogeneous_chain", "chemical", "ring_star_5_per_node"])
+def test_torch_batch_of_preset_networks_equals_numba(case):
+    """Heterogeneous nodes, chemical synapses (with an autapse) and per-edge strengths (edge by
+    edge in torch): iterate_batch on torch equal to numba to 1e-12, random parameters per
+    column, with reducers, kept states, distinct counts and divergence flags."""
+    net = CASES[case](True)
+    X, P = _random_points(net, 12, seed=3)
+    X = np.clip(X, 0.0, 1.0)
+    options = {"steps": 120, "transient": 30, "keep": 4, "every": 3, "distinct_window": 50}
+    expected = iterate_batch(net, X, P, **options)
+    got = iterate_batch(net, X, P, backend="torch", device="cpu", **options)
+    for name in ("final", "kept", "minimum", "maximum", "mean"):
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(expected, name), rtol=1e-12, atol=1e-12, err_msg=name
+        )
+    np.testing.assert_array_equal(got.distinct, expected.distinct)
+    np.testing.assert_array_equal(got.diverged, expected.diverged)
+
+
+@pytest.mark.requires("torch")
+def test_what_the_torch_network_step_refuses():
+    net = CASES["nonlocal_ring"](True)
+    X, P = _random_points(net, 2, seed=1)
+    with pytest.raises(ValueError, match="'nonlocal_ring' on torch need a generated Jacobian"):
+        lyapunov_spectrum(
+            net, X, P, steps=4, segments=1, n_exponents=1, backend="torch", device="cpu"
+        )
+    with pytest.raises(ValueError, match="nonlocal_ring is not one .*network_model"):
+        sweep(
+            net,
+            {"sigma": [0.1]},
+            steps=3,
+            transient=0,
+            noise={"x_0": 0.01},
+            backend="torch",
+            device="cpu",
+        )

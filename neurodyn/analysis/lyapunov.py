@@ -334,7 +334,11 @@ def lyapunov_spectrum(
     bound = float(model.bound if bound is None else bound)
     if choice.backend == "torch":
         if not isinstance(model, Model):
-            raise ValueError(f"{model.name!r} runs on the numba backend only, not on torch")
+            raise ValueError(
+                f"Lyapunov exponents of {model.name!r} on torch need a generated Jacobian, "
+                "which a network has not (its tangent map is the numba kernel's): use "
+                "backend='numba'"
+            )
         from ..backends.torch_lyapunov import qr_log_r
 
         log_r, ok = qr_log_r(

@@ -2,7 +2,9 @@
 what precision.
 
 Both backends are generated from the same model definitions (:mod:`neurodyn.models`): numba
-from :mod:`neurodyn.models.codegen`, torch from :mod:`neurodyn.models.torchgen`.
+from :mod:`neurodyn.models.codegen`, torch from :mod:`neurodyn.models.torchgen`. A network of
+the network kernel brings its own step for each (:mod:`neurodyn.networks.netgen`,
+:mod:`neurodyn.networks.torch_kernel`), which :func:`~.torch_model.torch_model` returns for it.
 
 * ``numba`` (default): float64 on the CPU cores (``device`` ``auto`` or ``cpu``).
 * ``torch``: float64 or float32 on ``cpu``, ``cuda`` / ``cuda:<index>``, or ``auto`` (the first

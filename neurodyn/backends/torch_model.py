@@ -127,5 +127,11 @@ def _weighted(weights: tuple[float, ...], values: list[torch.Tensor]) -> torch.T
 
 @cache
 def torch_model(model: Model) -> TorchModel:
-    """The :class:`TorchModel` of ``model`` (cached per model definition)."""
+    """The :class:`TorchModel` of ``model`` (cached per model definition).
+
+    An object that is not a :class:`Model` but has the model interface and a ``torch_model()``
+    method (the network kernel, :class:`neurodyn.networks.Network`) gives its own torch step, an
+    object with :meth:`TorchModel.step` and :meth:`TorchModel.equations`."""
+    if not isinstance(model, Model):
+        return model.torch_model()
     return TorchModel(model)

@@ -16,10 +16,15 @@ A :class:`Network` has the interface that simulators read from a model
 ``bound``, ``equations``), and :func:`~neurodyn.models.compile_model` returns its compiled kernel,
 so :func:`~neurodyn.sim.iterate_batch`, :func:`~neurodyn.sim.sweep` (grid x initial states,
 reducers, divergence flags, stores) and :func:`~neurodyn.analysis.lyapunov_spectrum` (first
-``k`` exponents through the sparse tangent map) run it unchanged, on the numba backend
-(:func:`.torch_kernel.torch_advance` is the same step in torch, CPU or CUDA, not yet behind
-the sweep's torch backend). :func:`jacobian_matrix` gives the sparse Jacobian, for Newton
-steps (:mod:`.newton`).
+``k`` exponents through the sparse tangent map) run it unchanged on the numba backend.
+On the torch backend (``backend="torch"``, ``device`` cpu or cuda, float64 or float32)
+``iterate_batch`` and ``sweep`` run it too: :meth:`Network.torch_model` gives the same step in
+torch (:class:`.torch_kernel.TorchNetwork`, a sparse matrix product for the diffusive
+couplings), under the torch backend's schedule, reducers and divergence flags; in float64 equal
+to the numba sweep to 1e-12 (tested on the CPU; the CUDA path is the same code, untested on a
+GPU here). What the torch path has not, it refuses naming the network: Lyapunov exponents
+(no tangent map in torch), and -- on either backend -- noise and inputs.
+:func:`jacobian_matrix` gives the sparse Jacobian, for Newton steps (:mod:`.newton`).
 
 Per-node parameter values: ``node_values={"k": array}`` sets the defaults of ``k_0, k_1, ...``
 (the parameter must not be shared).
@@ -30,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,6 +53,9 @@ from .build import (
 )
 from .coupling import Coupling, Edges, NodeContext, merge_parameters
 from .netgen import CouplingOperator, Plan, compile_network, pack
+
+if TYPE_CHECKING:
+    from .torch_kernel import TorchNetwork
 
 __all__ = ["CompiledNetwork", "Network", "jacobian_matrix", "network"]
 
@@ -96,6 +105,13 @@ class Network(ModelInterface):
         """The compiled kernel (called by :func:`~neurodyn.models.compile_model`)."""
         advance, tangent = compile_network(self.node_models)
         return CompiledNetwork(self, advance, tangent, self.plan.packed)
+
+    def torch_model(self) -> TorchNetwork:
+        """The step in torch, for the torch backend (called by
+        :func:`~neurodyn.backends.torch_model.torch_model`; needs torch)."""
+        from .torch_kernel import TorchNetwork
+
+        return TorchNetwork(self)
 
 
 @dataclass(frozen=True)

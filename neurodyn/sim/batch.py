@@ -89,8 +89,13 @@ def iterate_batch(
         distinct_tol=distinct_tol,
         bound=bound,
     )
-    if choice.backend != "numba" and not isinstance(model, Model):
-        raise ValueError(f"{model.name!r} runs on the numba backend only, not on {choice.backend}")
+    if choice.backend != "numba" and not (
+        isinstance(model, Model) or hasattr(model, "torch_model")
+    ):
+        raise ValueError(
+            f"{model.name!r} has no torch step (it is neither a model built from equations nor "
+            f"a network); it runs on the numba backend only, not on {choice.backend}"
+        )
     if drive is not None:
         check_drive(model, drive, X.shape[1], transient + steps)
     if chunk_size is None:
@@ -104,7 +109,8 @@ def check_drive(model: Model, drive: Drive, batch: int, iterations: int) -> None
     if model.kind != "map" or not isinstance(model, Model):
         raise ValueError(
             f"noise and inputs in batch runs apply to maps built from equations; {model.name} is "
-            "not one (trajectory() integrates noisy flows)"
+            "not one (a network of the network kernel has no noisy step on either backend: "
+            "network_model() builds it as equations; trajectory() integrates noisy flows)"
         )
     shapes = {
         "state_noise": (model.n_state, batch),

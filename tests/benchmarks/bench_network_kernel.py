@@ -23,12 +23,21 @@ normalised by the in-degree: ``x_i' = x_i^2 exp(y_i - x_i) + k + sigma/(2R) sum_
    (relative step 1e-7, renormalised every iteration). Both are finite-time estimates from
    different rounding (the trajectories separate after ~100 iterations), so they agree to their
    statistical error, not to rounding.
+4. The torch backend against numba on the same sweep (needs torch): the N = 1000, R = 10 ring
+   over an 8 x 8 grid of coupling strength ``sigma`` (0.02 .. 0.3) x bias ``k`` (0.02 .. 0.05),
+   one initial state, a batch of 64 points, 100 + 200 iterations with min, max, mean, 4 kept
+   states and distinct counts: :func:`neurodyn.sim.sweep` with ``backend="numba"`` and
+   ``backend="torch", device="cpu"`` (float64), on the default threads and on one thread each,
+   every Dataset variable checked equal (1e-12; the grid's bursting points stay that close
+   over these 300 iterations). The torch network step on CUDA (``device="cuda"``) is timed
+   too where torch sees a GPU; it has not been run on one here.
 
-Run: python tests/benchmarks/bench_network_kernel.py
+Run: python tests/benchmarks/bench_network_kernel.py (``--torch``: section 4 only)
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -36,14 +45,19 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import scipy.sparse as sp
-from timing import best_time
+# numba's and torch's OpenMP thread pools both spin while idle by default; in one process the
+# second backend then runs several times slower. Idle threads sleep instead:
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from neurodyn.analysis.lyapunov import lyapunov_spectrum
-from neurodyn.models import compile_model, get_model
-from neurodyn.networks import DiffusiveCoupling, network, ring
-from neurodyn.sim import iterate_batch
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+from timing import best_time  # noqa: E402
+
+from neurodyn.analysis.lyapunov import lyapunov_spectrum  # noqa: E402
+from neurodyn.models import compile_model, get_model  # noqa: E402
+from neurodyn.networks import DiffusiveCoupling, network, ring  # noqa: E402
+from neurodyn.sim import iterate_batch, sweep  # noqa: E402
 
 A_, C_, K_ = 0.89, 0.28, 0.03
 
@@ -203,6 +217,68 @@ def numpy_lyapunov(n: int, radius: int, sigma: float, b: float, transient: int, 
     return total / steps
 
 
+def torch_against_numba(n: int = 1000, radius: int = 10, side: int = 8) -> None:
+    """Section 4 (see the module docstring)."""
+    import torch
+
+    net = ring_network(n, radius, 0.05)
+    rng = np.random.default_rng(1)
+    initial = np.empty(2 * n)
+    initial[0::2], initial[1::2] = rng.uniform(0, 2, n), rng.uniform(0, 2, n)
+    axes = {"sigma": np.linspace(0.02, 0.3, side), "k": np.linspace(0.02, 0.05, side)}
+    transient, steps = 100, 200
+    updates = side * side * n * (transient + steps)
+
+    def run(backend: str, device: str, threads: int | None):
+        return sweep(
+            net,
+            axes,
+            steps=steps,
+            transient=transient,
+            keep=4,
+            every=10,
+            initial=initial,
+            threads=threads,
+            backend=backend,
+            device=device,
+        )
+
+    devices = [("numba", "cpu"), ("torch", "cpu")]
+    if torch.cuda.is_available():
+        devices.append(("torch", "cuda"))
+    print(
+        f"{side * side} points x {n} nodes x {transient + steps} iterations; numba "
+        f"{numba.get_num_threads()} threads, torch {torch.__version__} {torch.get_num_threads()} "
+        f"threads; load average {os.getloadavg()[0]:.1f}"
+    )
+    for threads in (None, 1):
+        cost, results = {}, {}
+        for backend, device in devices:
+            run(backend, device, threads)  # compile, build the tensors
+            seconds, results[backend, device] = best_time(
+                lambda b=backend, d=device, t=threads: run(b, d, t), 3
+            )
+            cost[backend, device] = seconds / updates * 1e9
+        expected = results["numba", "cpu"]
+        worst = 0.0
+        for key, got in results.items():
+            for name in expected.data_vars:
+                a, b = expected[name].values, got[name].values
+                if name in ("diverged", "distinct"):
+                    assert np.array_equal(a, b), (key, name)
+                else:
+                    np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12, err_msg=str(key))
+                    worst = max(worst, float(np.nanmax(np.abs(b - a))))
+        label = "default threads" if threads is None else f"{threads} thread"
+        timings = ", ".join(f"{b} {d} {c:.1f}" for (b, d), c in cost.items())
+        ratios = ", ".join(
+            f"{b} {d} / numba = {c / cost['numba', 'cpu']:.2f}x"
+            for (b, d), c in cost.items()
+            if b != "numba"
+        )
+        print(f"{label}: ns per node-update {timings}; {ratios}; max |difference| {worst:.1e}")
+
+
 def main() -> None:
     print("1. build + compile, ring of N Chialvo maps (fresh process each; seconds)")
     print(f"{'N':>6} {'build cold':>11} {'total cold':>11} {'build warm':>11} {'total warm':>11}")
@@ -245,9 +321,17 @@ def main() -> None:
         f"{numpy_seconds:.2f} s ({numpy_seconds / seconds:.1f}x)"
     )
 
+    print("\n4. sweep on the torch backend against numba, N = 1000, R = 10, batch 64")
+    if importlib.util.find_spec("torch") is None:
+        print("torch is not installed: skipped")
+    else:
+        torch_against_numba()
+
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--build":
         print(json.dumps(build_and_compile(int(sys.argv[2]))))
+    elif sys.argv[1:] == ["--torch"]:
+        torch_against_numba()
     else:
         main()
