@@ -23,9 +23,10 @@ rule report:
         ),
     params:
         settings=config["report"],
-    # figures are drawn in parallel (the report is the study's last job, alone on the machine);
-    # a cluster job asks for the study's threads per job, which any node of it can give
-    threads: min(SLOTS, 4) if workflow.local_exec else config["threads"]
+    # the report depends on every other job, so it runs alone: its script draws the figures in
+    # up to 4 processes, within --cores and the CPUs the job may use (workflows/scripts/report.py);
+    # the request stays the study's threads per job, which any cluster node can give
+    threads: config["threads"]
     resources:
         **ESTIMATE.report.resources(),
     log:
