@@ -287,3 +287,13 @@ def test_phenomena_list_names_a_route_through_doublings_to_invariant_curves_and_
     # the NS items carry their cycle's period; without chaos past the NS point, no route
     assert "k = -0.074, sigma = 0.5 (period 4)" in html
     assert 'data-phenomenon="route"' not in phenomena_list(ds.sel(sigma=[0.0]), branches)
+    # two chaotic attractors told apart where both initial states are chaotic (k = -0.09,
+    # sigma = 0.5), not where one is not (k = -0.08 has one attractor, -0.06 one periodic state)
+    count = np.ones((5, 2, 2))
+    count[[0, 3], 0] = 2
+    ds["n_attractors"] = (("k", "sigma", "ic"), count)
+    assert (
+        '<li data-phenomenon="chaotic_attractors">Coexisting chaotic attractors (every initial '
+        "state chaotic, up to 2 attractors told apart) at 1 grid points, k in [-0.09, -0.09], "
+        "sigma in [0.5, 0.5].</li>" in phenomena_list(ds, [])
+    )

@@ -145,6 +145,39 @@ def branch_table(branches: list, notes: list[str]) -> str:
     return "\n".join(parts)
 
 
+def _ranges(mask: xr.DataArray) -> str:
+    """``name in [low, high]`` of each dimension over the cells where ``mask`` holds."""
+    return ", ".join(
+        f"{d} in [{float(mask[d].where(mask.any([e for e in mask.dims if e != d])).min()):.4g}, "
+        f"{float(mask[d].where(mask.any([e for e in mask.dims if e != d])).max()):.4g}]"
+        for d in mask.dims
+    )
+
+
+def _chaotic_attractors(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """``("chaotic_attractors", text)`` where, at one grid point, every initial state ends on
+    chaos (largest Lyapunov exponent above 0.01) and the ``coexistence`` measure tells at least
+    two attractors apart: coexisting chaotic attractors; empty without both measures per
+    initial state."""
+    if "n_attractors" not in ds or "lyapunov" not in ds or "ic" not in ds["lyapunov"].dims:
+        return []
+    lam = ds["lyapunov"]
+    lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
+    count = ds["n_attractors"]
+    count = count.max("ic") if "ic" in count.dims else count
+    both = (lam > 0.01).all("ic") & (count >= 2)
+    if not bool(both.any()):
+        return []
+    return [
+        (
+            "chaotic_attractors",
+            f"Coexisting chaotic attractors (every initial state chaotic, up to "
+            f"{int(count.where(both).max())} attractors told apart) at {int(both.sum())} grid "
+            f"points, {_ranges(both)}.",
+        )
+    ]
+
+
 def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
     """``("chaos_and_period", text)`` where, at one grid point, one initial state ends on a
     chaotic attractor (largest Lyapunov exponent above 0.01) and another on a period-k cycle
@@ -165,12 +198,9 @@ def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
         both = chaotic & ((period == k) & (lam < 0.001)).any("ic")
         if not bool(both.any()):
             continue
-        ranges = ", ".join(
-            f"{d} in [{float(ds[d].where(both.any([e for e in both.dims if e != d])).min()):.4g}, "
-            f"{float(ds[d].where(both.any([e for e in both.dims if e != d])).max()):.4g}]"
-            for d in both.dims
+        parts.append(
+            f"period {int(k)} beside chaos at {int(both.sum())} grid points, {_ranges(both)}"
         )
-        parts.append(f"period {int(k)} beside chaos at {int(both.sum())} grid points, {ranges}")
     if not parts:
         return []
     return [
@@ -283,8 +313,9 @@ def phenomena_list(ds: xr.Dataset, branches: list) -> str:
     (the flips of the cycle branches, period by period), the Neimark–Sacker points, a route
     fixed point → period doubling → closed invariant curves → chaos (:func:`_routes`), the
     codimension-2 points (one item per label, with its name), where attractors coexist
-    (``n_attractors``), where chaotic and period-k attractors coexist, and where the largest
-    Lyapunov exponent is positive (chaos). ``data-phenomenon`` names each item."""
+    (``n_attractors``), where chaotic and period-k attractors coexist, where chaotic attractors
+    coexist, and where the largest Lyapunov exponent is positive (chaos). ``data-phenomenon``
+    names each item."""
     items = []
     flips = sorted(
         (
@@ -309,6 +340,7 @@ def phenomena_list(ds: xr.Dataset, branches: list) -> str:
         items.append((label, f"{NAMES.get(label, label)} ({label}), codimension 2: {where}."))
     items.extend(_routes(ds, branches))
     items.extend(_chaos_beside_cycles(ds))
+    items.extend(_chaotic_attractors(ds))
     if "n_attractors" in ds:
         count = (
             ds["n_attractors"].max("ic") if "ic" in ds["n_attractors"].dims else ds["n_attractors"]
