@@ -236,3 +236,64 @@ def test_phenomena_list_names_chaos_beside_a_cycle_and_codim2_points():
         '<li data-phenomenon="NSNS">double Neimark–Sacker (NSNS), codimension 2: a = 0.5, '
         "b = 1.5.</li>" in html
     )
+
+
+def test_phenomena_list_names_a_route_through_doublings_to_invariant_curves_and_chaos():
+    import xarray as xr
+
+    from neurodyn.analysis.bifurcation import SpecialPoint
+    from neurodyn.report.continuation import phenomena_list
+
+    class Cycles:
+        """A cycle branch along k (decreasing from -0.03) at sigma = 0.5 with located points."""
+
+        kind, free, fixed = "cycle", ("k",), {"k": -0.03, "sigma": 0.5}
+        values = np.array([[-0.03], [-0.09]])
+
+        def __init__(self, period, special):
+            self.period = period
+            self.special = [
+                SpecialPoint(label, 0, {"k": k, "sigma": 0.5}, np.zeros((period, 2)), np.ones(2))
+                for label, k in special
+            ]
+
+        def parameter(self, name):
+            return self.values[:, self.free.index(name)]
+
+        def points(self, label):
+            return [p for p in self.special if p.label == label]
+
+    # flips 1 -> 2 at k = -0.047, 2 -> 4 at -0.067; the 4-cycle's NS at -0.074 (an NS of the
+    # 2-cycle past its flip does not count); chaos on the grid row sigma = 0.5 from k = -0.08
+    # (an exponent above 0.01 before the NS point does not count), not on the row sigma = 0
+    branches = [
+        ("P1.1-", Cycles(1, [("PD", -0.047), ("PD", -0.07)])),
+        ("P1.1-/PD1", Cycles(2, [("PD", -0.067), ("NS", -0.085)])),
+        ("P1.1-/PD1/PD2", Cycles(4, [("NS", -0.074)])),
+    ]
+    k = np.array([-0.09, -0.08, -0.075, -0.06, -0.04])
+    lam = np.array([[0.1, 0.2], [0.1, 0.05], [0.0, 0.005], [0.1, -0.1], [-0.1, -0.1]])
+    ds = xr.Dataset(
+        {"lyapunov": (("k", "sigma", "ic"), np.stack([lam, lam * 0 - 0.1], axis=1))},
+        coords={"k": k, "sigma": [0.5, 0.0]},
+    )
+    html = phenomena_list(ds, branches)
+    assert (
+        '<li data-phenomenon="route">Route to chaos along k (sigma = 0.5): fixed point → period '
+        "doubling at k = -0.047 (period 1 → 2), k = -0.067 (period 2 → 4) → Neimark–Sacker of "
+        "the period-4 cycle at k = -0.074 (closed invariant curves, 4 visited in turn) → chaos "
+        "(largest Lyapunov exponent above 0.01) from k = -0.08 on the sweep grid.</li>" in html
+    )
+    # the NS items carry their cycle's period; without chaos past the NS point, no route
+    assert "k = -0.074, sigma = 0.5 (period 4)" in html
+    assert 'data-phenomenon="route"' not in phenomena_list(ds.sel(sigma=[0.0]), branches)
+    # two chaotic attractors told apart where both initial states are chaotic (k = -0.09,
+    # sigma = 0.5), not where one is not (k = -0.08 has one attractor, -0.06 one periodic state)
+    count = np.ones((5, 2, 2))
+    count[[0, 3], 0] = 2
+    ds["n_attractors"] = (("k", "sigma", "ic"), count)
+    assert (
+        '<li data-phenomenon="chaotic_attractors">Coexisting chaotic attractors (every initial '
+        "state chaotic, up to 2 attractors told apart) at 1 grid points, k in [-0.09, -0.09], "
+        "sigma in [0.5, 0.5].</li>" in phenomena_list(ds, [])
+    )

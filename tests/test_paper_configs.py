@@ -151,19 +151,47 @@ def test_marino_config_refuses_a_missing_mnist_file(tmp_path):
 
 
 @pytest.mark.slow
-def test_ring_star_config_finds_its_supercritical_neimark_sacker_point():
+def test_ring_star_config_finds_its_route_and_the_report_names_it():
+    from neurodyn.analysis.bifurcation import lyapunov_chart
+    from neurodyn.report.continuation import phenomena_list
+
     config = yaml.safe_load((PAPERS / "nair2024_ring_star.yaml").read_text())
-    config["sweep"] = {"sigma1": "-0.2:0.02:12", "sigma2": "-0.05:0.05:3"}
-    config["continuation"]["curve_steps"] = 60
-    ds = compute_continuation(check_study(config))
+    config["sweep"] = {"k": "-0.083:-0.033:26", "sigma1": "-0.22:-0.06:5"}
+    config["continuation"]["curves"] = ["NS"]
+    config["continuation"]["curve_steps"] = 40
+    config = check_study(config)
+    ds = compute_continuation(config)
     branches = dict(branches_from_dataset(ds))
-    # the header's values: NS at sigma1 = -0.0706 (sigma2 = 0) with d = -0.162 (supercritical:
-    # a stable closed invariant curve is born), no flip in the plane
-    (ns,) = branches["P1.1-"].points("NS")
-    assert ns.parameters["sigma1"] == pytest.approx(-0.0706, abs=1e-4)
-    assert ns.coefficients["d"] == pytest.approx(-0.162, abs=1e-3)
-    assert not any(b.points("PD") for b in branches.values())
-    # the NS curve crosses the plane; the symmetric peripherals give no codim-2 points on it
-    (curve,) = [b for b in branches.values() if b.kind == "NS"]
-    assert [p.label for p in curve.special] == ["EP", "EP"]
-    np.testing.assert_allclose(np.abs(curve.multipliers).max(axis=1), 1.0, atol=1e-8)
+    # the header's route along k (decreasing) at sigma1 = -0.14: the synchronous fixed point
+    # flips (a simple multiplier -1), the 2-cycle flips (a transverse multiplier, triple), the
+    # two-cluster 4-cycle has a supercritical NS point (d < 0: stable closed invariant curves)
+    chain = [branches[name] for name in ("P1.1-", "P1.1-/PD1", "P1.1-/PD1/PD2")]
+    assert [b.period for b in chain] == [1, 2, 4]
+    flips = [b.points("PD")[0] for b in chain[:2]]
+    np.testing.assert_allclose([p.parameters["k"] for p in flips], [-0.04728, -0.06754], atol=1e-5)
+    assert np.sum(np.abs(flips[0].multipliers + 1) < 1e-6) == 1
+    assert np.sum(np.abs(flips[1].multipliers + 1) < 1e-6) == 3
+    (ns,) = chain[2].points("NS")
+    assert ns.parameters["k"] == pytest.approx(-0.07389, abs=1e-5)
+    assert ns.coefficients["d"] < 0
+    assert _unit_pairs(ns.multipliers) == 1
+    # the grid along the route: chaos begins past the NS point, and the report names the route
+    axes = {"k": study_axes(config)["k"], "sigma1": np.array([-0.14])}
+    model = resolve_model(config["model"])
+    grid = lyapunov_chart(model, axes, config["fixed"], steps=2000, transient=8000, n_initial=2)
+    html = phenomena_list(grid, list(branches_from_dataset(ds)))
+    # the period chart has the bands the flips and the NS point bound: 1, 2, 4, then none (a
+    # grid step past the NS point, where the curves have grown out of the tolerance)
+    chart = period_chart(model, axes, config["fixed"], transient=8000, max_period=8, n_initial=2)
+    period = chart["period"].isel(sigma1=0).values
+    k = axes["k"][:, None] + np.zeros(period.shape)
+    np.testing.assert_array_equal(period[k > -0.04728], 1)
+    np.testing.assert_array_equal(period[(k < -0.04728) & (k > -0.06754)], 2)
+    np.testing.assert_array_equal(period[(k < -0.06754) & (k > -0.07389)], 4)
+    np.testing.assert_array_equal(period[k < -0.076], 0)
+    assert (
+        "Route to chaos along k (sigma1 = -0.14): fixed point → period doubling at k = -0.0472821"
+        " (period 1 → 2), k = -0.0675438 (period 2 → 4) → Neimark–Sacker of the period-4 cycle at"
+        " k = -0.0738891 (closed invariant curves, 4 visited in turn) → chaos (largest Lyapunov"
+        " exponent above 0.01) from k = -0.077 on the sweep grid." in html
+    )

@@ -145,6 +145,39 @@ def branch_table(branches: list, notes: list[str]) -> str:
     return "\n".join(parts)
 
 
+def _ranges(mask: xr.DataArray) -> str:
+    """``name in [low, high]`` of each dimension over the cells where ``mask`` holds."""
+    return ", ".join(
+        f"{d} in [{float(mask[d].where(mask.any([e for e in mask.dims if e != d])).min()):.4g}, "
+        f"{float(mask[d].where(mask.any([e for e in mask.dims if e != d])).max()):.4g}]"
+        for d in mask.dims
+    )
+
+
+def _chaotic_attractors(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """``("chaotic_attractors", text)`` where, at one grid point, every initial state ends on
+    chaos (largest Lyapunov exponent above 0.01) and the ``coexistence`` measure tells at least
+    two attractors apart: coexisting chaotic attractors; empty without both measures per
+    initial state."""
+    if "n_attractors" not in ds or "lyapunov" not in ds or "ic" not in ds["lyapunov"].dims:
+        return []
+    lam = ds["lyapunov"]
+    lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
+    count = ds["n_attractors"]
+    count = count.max("ic") if "ic" in count.dims else count
+    both = (lam > 0.01).all("ic") & (count >= 2)
+    if not bool(both.any()):
+        return []
+    return [
+        (
+            "chaotic_attractors",
+            f"Coexisting chaotic attractors (every initial state chaotic, up to "
+            f"{int(count.where(both).max())} attractors told apart) at {int(both.sum())} grid "
+            f"points, {_ranges(both)}.",
+        )
+    ]
+
+
 def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
     """``("chaos_and_period", text)`` where, at one grid point, one initial state ends on a
     chaotic attractor (largest Lyapunov exponent above 0.01) and another on a period-k cycle
@@ -165,12 +198,9 @@ def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
         both = chaotic & ((period == k) & (lam < 0.001)).any("ic")
         if not bool(both.any()):
             continue
-        ranges = ", ".join(
-            f"{d} in [{float(ds[d].where(both.any([e for e in both.dims if e != d])).min()):.4g}, "
-            f"{float(ds[d].where(both.any([e for e in both.dims if e != d])).max()):.4g}]"
-            for d in both.dims
+        parts.append(
+            f"period {int(k)} beside chaos at {int(both.sum())} grid points, {_ranges(both)}"
         )
-        parts.append(f"period {int(k)} beside chaos at {int(both.sum())} grid points, {ranges}")
     if not parts:
         return []
     return [
@@ -183,29 +213,134 @@ def _chaos_beside_cycles(ds: xr.Dataset) -> list[tuple[str, str]]:
     ]
 
 
+def _largest_exponent(ds: xr.Dataset) -> xr.DataArray | None:
+    """The largest Lyapunov exponent, maximal over the initial states; None without it."""
+    if "lyapunov" not in ds:
+        return None
+    lam = ds["lyapunov"]
+    lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
+    return lam.max("ic") if "ic" in lam.dims else lam
+
+
+def _chaos_past(ds: xr.Dataset, branch, parameter: str, value: float, sign: int) -> float | None:
+    """The first grid value of ``parameter`` past ``value`` (in the direction ``sign``), at the
+    branch's values of the other swept parameters, where the largest Lyapunov exponent is above
+    0.01; None where the grid has no such row or no chaos there."""
+    lam = _largest_exponent(ds)
+    if lam is None or parameter not in lam.dims:
+        return None
+    at = {}
+    for name in lam.dims:
+        if name == parameter:
+            continue
+        if name not in branch.fixed:
+            return None
+        grid = ds[name].values
+        j = int(np.argmin(np.abs(grid - branch.fixed[name])))
+        if abs(grid[j] - branch.fixed[name]) > 1e-9 * max(1.0, abs(grid[j])):
+            return None
+        at[name] = j
+    row = lam.isel(at)
+    grid = row[parameter].values
+    for j in np.argsort(sign * grid):
+        if sign * (grid[j] - value) > 0 and row.values[j] > 0.01:
+            return float(grid[j])
+    return None
+
+
+def _routes(ds: xr.Dataset, branches: list) -> list[tuple[str, str]]:
+    """``("route", text)`` for each fixed-point branch along one parameter whose flips lead, through
+    the cycles switched at them (``<label>/PD1``, ``<label>/PD1/PD2``, ...), to a cycle with a
+    Neimark–Sacker point before its own flip, with chaos on the sweep grid past that point: fixed
+    point → period doubling (period k → 2k at each flip the branch was switched at) →
+    Neimark–Sacker of the period-k cycle (closed invariant curves, k of them visited in turn) →
+    chaos (the first grid value past it, at the branch's other swept parameter values, where
+    the largest Lyapunov exponent is above 0.01)."""
+    named = dict(branches)
+    items = []
+    for name, first in branches:
+        if first.kind != "cycle" or first.period != 1 or "/" in name or len(first.free) != 1:
+            continue
+        (parameter,) = first.free
+        values = first.parameter(parameter)
+        sign = 1 if values[-1] > values[0] else -1
+        chain, label = [first], name
+        while f"{label}/PD{len(chain)}" in named:
+            label = f"{label}/PD{len(chain)}"
+            chain.append(named[label])
+        flips, ns = [], None
+        for level, branch in enumerate(chain):
+            flip = branch.points("PD")[0] if level + 1 < len(chain) else None
+            past = flips[-1][1].parameters[parameter] if flips else values[0]
+            end = flip.parameters[parameter] if flip is not None else sign * np.inf
+            found = [
+                p
+                for p in branch.points("NS")
+                if sign * (p.parameters[parameter] - past) > 0
+                and sign * (end - p.parameters[parameter]) > 0
+            ]
+            if found:
+                ns = (branch, min(found, key=lambda p: sign * p.parameters[parameter]))
+                break
+            if flip is None:
+                break
+            flips.append((branch.period, flip))
+        if not flips or ns is None:
+            continue
+        value = ns[1].parameters[parameter]
+        chaos = _chaos_past(ds, first, parameter, value, sign)
+        if chaos is None:
+            continue
+        others = {n: first.fixed[n] for n in ds["lyapunov"].dims if n in first.fixed}
+        doublings = ", ".join(
+            f"{parameter} = {p.parameters[parameter]:.6g} (period {k} → {2 * k})" for k, p in flips
+        )
+        items.append(
+            (
+                "route",
+                f"Route to chaos along {parameter} ({parameters_text(others, (parameter,))}): "
+                f"fixed point → period doubling at {doublings} → Neimark–Sacker of the period-"
+                f"{ns[0].period} cycle at {parameter} = {value:.6g} (closed invariant curves, "
+                f"{ns[0].period} visited in turn) → chaos (largest Lyapunov exponent above 0.01) "
+                f"from {parameter} = {chaos:.6g} on the sweep grid.",
+            )
+        )
+    return items
+
+
 def phenomena_list(ds: xr.Dataset, branches: list) -> str:
     """HTML: the phenomena the stores show, each with its location: the period-doubling cascade
-    (the flips of the cycle branches, period by period), the Neimark–Sacker points, the
+    (the flips of the cycle branches, period by period), the Neimark–Sacker points, a route
+    fixed point → period doubling → closed invariant curves → chaos (:func:`_routes`), the
     codimension-2 points (one item per label, with its name), where attractors coexist
-    (``n_attractors``), where chaotic and period-k attractors coexist, and where the largest
-    Lyapunov exponent is positive (chaos). ``data-phenomenon`` names each item."""
+    (``n_attractors``), where chaotic and period-k attractors coexist, where chaotic attractors
+    coexist, and where the largest Lyapunov exponent is positive (chaos). ``data-phenomenon``
+    names each item."""
     items = []
     flips = sorted(
-        (b.period, p.parameters) for _, b in branches if b.kind == "cycle" for p in b.points("PD")
+        (
+            (b.period, p.parameters)
+            for _, b in branches
+            if b.kind == "cycle"
+            for p in b.points("PD")
+        ),
+        key=lambda flip: (flip[0], *flip[1].values()),
     )
     if flips:
         steps = "; ".join(f"period {k} → {2 * k} at {parameters_text(w)}" for k, w in flips)
         items.append(("period_doubling", f"Period doubling: {steps}."))
     for label, name in (("NS", "Neimark–Sacker"), ("LP", "fold")):
-        found = [p for _, b in branches if b.kind == "cycle" for p in b.points(label)]
+        found = [(b.period, p) for _, b in branches if b.kind == "cycle" for p in b.points(label)]
         if found:
-            where = "; ".join(parameters_text(p.parameters) for p in found)
+            where = "; ".join(f"{parameters_text(p.parameters)} (period {k})" for k, p in found)
             items.append((label, f"{name} ({label}): {where}."))
     codim2 = [p for _, b in branches if b.kind != "cycle" for p in b.special if p.label != "EP"]
     for label in dict.fromkeys(p.label for p in codim2):
         where = "; ".join(parameters_text(p.parameters) for p in codim2 if p.label == label)
         items.append((label, f"{NAMES.get(label, label)} ({label}), codimension 2: {where}."))
+    items.extend(_routes(ds, branches))
     items.extend(_chaos_beside_cycles(ds))
+    items.extend(_chaotic_attractors(ds))
     if "n_attractors" in ds:
         count = (
             ds["n_attractors"].max("ic") if "ic" in ds["n_attractors"].dims else ds["n_attractors"]
@@ -224,10 +359,8 @@ def phenomena_list(ds: xr.Dataset, branches: list) -> str:
                     f"{ranges}.",
                 )
             )
-    if "lyapunov" in ds:
-        lam = ds["lyapunov"]
-        lam = lam.isel(exponent=0) if "exponent" in lam.dims else lam
-        lam = lam.max("ic") if "ic" in lam.dims else lam
+    lam = _largest_exponent(ds)
+    if lam is not None:
         chaotic = lam.where(lam > 0.01, drop=True)
         if chaotic.size and np.isfinite(chaotic.values).any():
             ranges = ", ".join(
